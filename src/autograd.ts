@@ -1,0 +1,92 @@
+import { fail } from './errors.ts';
+import { formatShape, sameShape, type Shape } from './shape.ts';
+import { vjpOf } from './graph.ts';
+import type { Tensor } from './tensor.ts';
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs fn without recording gradients: results do not require grad (PyTorch's torch.no_grad). */
+export function noGrad<T>(fn: () => T): T {
+  const before = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = before;
+  }
+}
+
+/**
+ * Reverse-mode autodiff, as in the lecture: visit nodes in reverse topological order, apply each
+ * op's VJP to the incoming cotangent (no Jacobian is built), sum a broadcast cotangent back to the
+ * input's shape, and add cotangents where a value feeds several nodes. Leaves (and tensors with
+ * retainGrad) accumulate into .grad. The VJPs are recorded lazily and computed when a gradient is read.
+ */
+export function backward(root: Tensor, seed?: Tensor): void {
+  if (!root.requiresGrad) {
+    fail('backward', `${root} does not require grad: no input of its graph was created with { requiresGrad: true }`);
+  }
+  if (seed === undefined) {
+    if (root.size !== 1) {
+      fail('backward', `output of shape ${formatShape(root.shape)} is not a scalar: pass a seed gradient of the same shape, loss.backward(seed)`);
+    }
+    seed = root.onesLike();
+  } else if (!sameShape(seed.shape, root.shape)) {
+    fail('backward', `seed gradient shape ${formatShape(seed.shape)} differs from the output shape ${formatShape(root.shape)}`);
+  }
+  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  noGrad(() => {
+    const order = topologicalOrder(root);
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      const dy = grads.get(t)!;
+      grads.delete(t);
+      if (t.node === null || t.retainsGrad) t.grad = t.grad ? t.grad.add(dy) : dy;
+      if (t.node === null || t.node.kind !== 'fwd') continue;
+      const { op, inputs } = t.node;
+      op.inputs.forEach((spec, wrt) => {
+        const x = inputs[wrt];
+        if (!spec.differentiable || !x.requiresGrad) return;
+        const dx = unbroadcast(vjpOf(t, wrt, dy), x.shape);
+        const before = grads.get(x);
+        grads.set(x, before ? before.add(dx) : dx); // gradients add at branches
+      });
+    }
+  });
+}
+
+/** Tensors that require grad and lead to root, inputs before outputs (iterative DFS). */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  const stack: [Tensor, boolean][] = [[root, false]];
+  while (stack.length > 0) {
+    const [t, expanded] = stack.pop()!;
+    if (expanded) {
+      order.push(t);
+      continue;
+    }
+    if (seen.has(t)) continue; // marked when expanded, not when pushed: keeps the order topological
+    seen.add(t);
+    stack.push([t, true]);
+    if (t.node?.kind !== 'fwd') continue;
+    for (const x of t.node.inputs) if (x.requiresGrad && !seen.has(x)) stack.push([x, false]);
+  }
+  return order;
+}
+
+/** Sums a cotangent of a broadcast shape back to the shape of the input that was broadcast. */
+export function unbroadcast(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.shape.length - shape.length;
+  const axes: number[] = [];
+  g.shape.forEach((d, i) => {
+    if (i < lead || (shape[i - lead] === 1 && d !== 1)) axes.push(i);
+  });
+  const summed = axes.length > 0 ? g.sum(axes, true) : g;
+  return sameShape(summed.shape, shape) ? summed : summed.reshape(shape);
+}

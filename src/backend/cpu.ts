@@ -1,0 +1,51 @@
+import { allocate, type Values } from '../dtype.ts';
+import { assert } from '../errors.ts';
+import type { Node } from '../graph.ts';
+import type { Arg, Meta } from '../ops/spec.ts';
+import { sizeOf } from '../shape.ts';
+import type { Tensor } from '../tensor.ts';
+import type { Backend, Storage } from './backend.ts';
+
+/** The reference device: values are typed arrays in JS memory, kernels are the specs' CPU code. */
+class CpuStorage implements Storage {
+  constructor(
+    readonly backend: Backend,
+    readonly values: Values,
+  ) {}
+}
+
+function argOf(t: Tensor): Arg {
+  assert(t.storage instanceof CpuStorage, `${t} is not realized on the CPU`);
+  return { shape: t.shape, dtype: t.dtype, data: t.storage.values };
+}
+
+export const cpu: Backend = {
+  name: 'cpu',
+  upload(values) {
+    return new CpuStorage(cpu, values);
+  },
+  run(node: Node, out: Meta) {
+    const y: Arg = { ...out, data: allocate(out.dtype, sizeOf(out.shape)) };
+    if (node.kind === 'fwd') {
+      node.op.fwd(node.inputs.map(argOf), y, node.attrs);
+    } else {
+      assert(node.op.vjp, `${node.op.name} has no VJP`);
+      const ctx = {
+        x: node.x.map((t) => (t ? argOf(t) : null)),
+        xMeta: node.xMeta,
+        y: node.y ? argOf(node.y) : null,
+        dy: argOf(node.dy),
+        attrs: node.attrs,
+      };
+      node.op.vjp(ctx, node.wrt, y);
+    }
+    return new CpuStorage(cpu, y.data);
+  },
+  peek(storage) {
+    return storage instanceof CpuStorage ? storage.values : undefined;
+  },
+  async read(storage) {
+    assert(storage instanceof CpuStorage, 'cpu.read of a foreign storage');
+    return storage.values.slice();
+  },
+};

@@ -1,0 +1,53 @@
+/** Base class of every error chainrule throws on purpose. */
+export class ChainruleError extends Error {
+  override name = 'ChainruleError';
+}
+
+/** A user's mistake caught while building the graph: bad shapes, dtypes, labels, data. */
+export class OpError extends ChainruleError {
+  override name = 'OpError';
+  constructor(
+    readonly op: string,
+    detail: string,
+  ) {
+    super(`${op}: ${detail}${userFrame()}`);
+  }
+}
+
+/** A broken invariant inside chainrule: always a bug, never the user's fault. */
+export class InternalError extends ChainruleError {
+  override name = 'InternalError';
+  constructor(detail: string) {
+    super(`internal error (a bug in chainrule, please report it): ${detail}`);
+  }
+}
+
+/** Throws an OpError: `fail('matmul', 'inner dimensions differ (a [2,3] @ b [4,5])')`. */
+export function fail(op: string, detail: string): never {
+  throw new OpError(op, detail);
+}
+
+export function assert(condition: unknown, detail: string): asserts condition {
+  if (!condition) throw new InternalError(detail);
+}
+
+// Frames of chainrule's own files start with this prefix (src/ in development, dist/ when built).
+const libraryDir = new URL('.', import.meta.url).pathname;
+
+/** The first stack frame outside chainrule, e.g. "\n    at train.ts:12:7", or "" if none is found. */
+export function userFrame(stack = new Error().stack): string {
+  const frame = firstUserFrame(stack);
+  return frame ? `\n    at ${frame}` : '';
+}
+
+/** "file:line:col" of the first frame outside chainrule (and outside node internals). */
+export function firstUserFrame(stack: string | undefined): string | undefined {
+  for (const line of (stack ?? '').split('\n').slice(1)) {
+    const where = /\(?((?:file|https?):\/\/[^\s()]+|\/[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
+    if (!where) continue;
+    const path = where[1].startsWith('/') ? where[1] : new URL(where[1]).pathname;
+    if (path.startsWith(libraryDir) || path.includes('/node_modules/') || path.startsWith('node:')) continue;
+    return `${where[1]}:${where[2]}:${where[3]}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,17 @@
+/**
+ * chainrule: tensors, reverse-mode autograd with a forward and a VJP per op, an independent CPU
+ * reference for every op, and numerical gradient checks. See README.md for the tour.
+ */
+export { init, deviceInfo, DeviceError, type DeviceInfo, type DeviceName, type InitOptions } from './device.ts';
+export { Tensor, tensor, zeros, ones, full, randn, rand, type NestedArray, type TensorLike, type TensorOptions, type RandomOptions } from './tensor.ts';
+export { noGrad } from './autograd.ts';
+export { gradcheck, GradcheckError, type GradcheckOptions } from './gradcheck.ts';
+export { ChainruleError, OpError, InternalError } from './errors.ts';
+export type { DType } from './dtype.ts';
+export type { Shape } from './shape.ts';
+export {
+  add, sub, mul, div, maximum, minimum, neg, exp, log, sqrt, reciprocal, sigmoid, tanh, relu, pow,
+  matmul, transpose, reshape, sum, mean, max, softmax, logSoftmax, oneHot, softmaxCrossEntropy, svmLoss, l2,
+} from './ops/api.ts';
+export { registry } from './ops/index.ts';
+export { kernelBindings, type OpSpec, type AnyOpSpec } from './ops/spec.ts';

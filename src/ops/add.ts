@@ -1,0 +1,17 @@
+import { binaryCases, binaryOp } from './elementwise.ts';
+
+/** y = a + b (broadcasting); da = dy, db = dy: the add gate distributes the gradient. */
+export const add = binaryOp({
+  name: 'add',
+  savesInputs: false,
+  f: (a, b) => a + b,
+  dfa: () => 1,
+  dfb: () => 1,
+  test: {
+    cases: binaryCases,
+    golden: [
+      { inputs: [[1, 2, 3], [10, 20, 30]], y: [11, 22, 33] },
+      { inputs: [[[1], [2]], [10, 20, 30]], y: [[11, 21, 31], [12, 22, 32]] },
+    ],
+  },
+});

@@ -1,0 +1,15 @@
+import { binaryCases, binaryOp } from './elementwise.ts';
+
+/** y = a / b (broadcasting); da = dy / b, db = -a dy / b^2. Division by 0 gives ±Infinity or NaN, as in IEEE. */
+export const div = binaryOp({
+  name: 'div',
+  savesInputs: true,
+  f: (a, b) => a / b,
+  dfa: (_a, b) => 1 / b,
+  dfb: (a, b) => -a / (b * b),
+  test: {
+    cases: binaryCases,
+    golden: [{ inputs: [[1, -3, 5], [2, 4, -10]], y: [0.5, -0.75, -0.5] }],
+    nearKink: ([, b]) => b.data.some((v) => Math.abs(v) < 0.2), // pole at b = 0
+  },
+});

@@ -1,0 +1,115 @@
+import { promoteFloat } from '../dtype.ts';
+import { broadcastIndex, broadcastShapes, sameShape } from '../shape.ts';
+import type { Arg, Meta, OpSpec, TestSpec } from './spec.ts';
+
+type Attrs = Record<string, never>;
+
+/**
+ * An elementwise op y = f(x) whose derivative dy/dx = df(x, y) reads the saved input, the saved
+ * output, or neither (`saves`). Forward and VJP sit side by side in each op file.
+ */
+export function unaryOp(def: {
+  name: string;
+  saves: 'x' | 'y' | 'none';
+  f: (x: number) => number;
+  df: (x: number, y: number) => number;
+  test: TestSpec<Attrs>;
+}): OpSpec<Attrs> {
+  const { f, df } = def;
+  return {
+    name: def.name,
+    inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
+    infer: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
+    saves: { inputs: def.saves === 'x' ? [0] : [], output: def.saves === 'y' },
+    fwd([x], y) {
+      const xs = x.data;
+      const ys = y.data;
+      for (let i = 0; i < ys.length; i++) ys[i] = f(xs[i]);
+    },
+    vjp({ x: [x], y, dy }, _wrt, dx) {
+      const xs = x?.data;
+      const ys = y?.data;
+      const g = dy.data;
+      const out = dx.data;
+      for (let i = 0; i < out.length; i++) out[i] = g[i] * df(xs ? xs[i] : NaN, ys ? ys[i] : NaN);
+    },
+    test: def.test,
+  };
+}
+
+/**
+ * A broadcasting binary op y = f(a, b) with partials da = dfa(a, b), db = dfb(a, b).
+ * The VJP writes cotangents at the broadcast (output) shape; autograd sums them back to a's and b's shapes.
+ */
+export function binaryOp(def: {
+  name: string;
+  /** Whether the partials read a and b; add and sub read neither. */
+  savesInputs: boolean;
+  f: (a: number, b: number) => number;
+  dfa: (a: number, b: number) => number;
+  dfb: (a: number, b: number) => number;
+  test: TestSpec<Attrs>;
+}): OpSpec<Attrs> {
+  const { f, dfa, dfb } = def;
+  return {
+    name: def.name,
+    inputs: [
+      { name: 'a', dtype: 'float', differentiable: true },
+      { name: 'b', dtype: 'float', differentiable: true },
+    ],
+    infer: ([a, b]) => ({
+      shape: broadcastShapes(def.name, a.shape, b.shape),
+      dtype: promoteFloat([a.dtype, b.dtype]),
+    }),
+    saves: { inputs: def.savesInputs ? [0, 1] : [], output: false },
+    fwd([a, b], y) {
+      const [as, bs] = [a.data, b.data];
+      const ys = y.data;
+      if (sameShape(a.shape, b.shape)) {
+        for (let i = 0; i < ys.length; i++) ys[i] = f(as[i], bs[i]);
+        return;
+      }
+      const [ia, ib] = [broadcastIndex(a.shape, y.shape), broadcastIndex(b.shape, y.shape)];
+      for (let i = 0; i < ys.length; i++) ys[i] = f(as[ia[i]], bs[ib[i]]);
+    },
+    vjp({ x: [a, b], xMeta, dy }, wrt, dx) {
+      const d = wrt === 0 ? dfa : dfb;
+      const g = dy.data;
+      const out = dx.data;
+      if (!a || !b) {
+        for (let i = 0; i < out.length; i++) out[i] = g[i] * d(NaN, NaN);
+        return;
+      }
+      const [ia, ib] = [indexInto(xMeta[0], dx), indexInto(xMeta[1], dx)];
+      for (let i = 0; i < out.length; i++) out[i] = g[i] * d(a.data[ia ? ia[i] : i], b.data[ib ? ib[i] : i]);
+    },
+    vjpShape: (_x, y) => y.shape,
+    test: def.test,
+  };
+}
+
+function indexInto(x: Meta, out: Arg): Int32Array | null {
+  return sameShape(x.shape, out.shape) ? null : broadcastIndex(x.shape, out.shape);
+}
+
+/** Test shapes every broadcasting binary op runs on: equal, scalar, row/column broadcast, odd, empty. */
+export const binaryCases = [
+  { shapes: [[5], [5]] },
+  { shapes: [[], []] },
+  { shapes: [[3, 4], []] },
+  { shapes: [[3, 1], [1, 4]] },
+  { shapes: [[2, 3, 5], [5]] },
+  { shapes: [[1], [7, 13]] },
+  { shapes: [[4, 1, 3], [2, 1]] },
+  { shapes: [[0, 3], [3]] },
+] as const;
+
+/** Test shapes for unary ops: scalar, vector, odd matrix, 3-D, empty. */
+export const unaryCases = [{ shapes: [[]] }, { shapes: [[7]] }, { shapes: [[5, 13]] }, { shapes: [[2, 3, 4]] }, { shapes: [[0, 4]] }] as const;
+
+/** True if some pair of a and b, broadcast against each other, is closer than gap (a tie of max/min). */
+export function nearTie(a: Arg, b: Arg, gap: number): boolean {
+  const shape = broadcastShapes('nearTie', a.shape, b.shape);
+  const [ia, ib] = [broadcastIndex(a.shape, shape), broadcastIndex(b.shape, shape)];
+  return ia.some((_, i) => Math.abs(a.data[ia[i]] - b.data[ib[i]]) < gap);
+}

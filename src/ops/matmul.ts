@@ -1,0 +1,106 @@
+import { promoteFloat } from '../dtype.ts';
+import { fail } from '../errors.ts';
+import { broadcastIndex, broadcastShapes, formatShape, sizeOf, type Shape } from '../shape.ts';
+import type { Meta, OpSpec } from './spec.ts';
+
+type Attrs = Record<string, never>;
+
+/**
+ * y = a @ b over the last two axes, batch axes broadcast (a [..., M, K] @ b [..., K, N] -> [..., M, N]);
+ * da = dy @ b^T, db = a^T @ dy, at the broadcast batch shape.
+ */
+export const matmul: OpSpec<Attrs> = {
+  name: 'matmul',
+  inputs: [
+    { name: 'a', dtype: 'float', differentiable: true },
+    { name: 'b', dtype: 'float', differentiable: true },
+  ],
+  infer([a, b]) {
+    for (const [name, t] of [['a', a], ['b', b]] as const) {
+      if (t.shape.length < 2) {
+        fail('matmul', `${name} ${formatShape(t.shape)} must have at least 2 dimensions (reshape a vector to [1,n] or [n,1])`);
+      }
+    }
+    if (a.shape[a.shape.length - 1] !== b.shape[b.shape.length - 2]) {
+      fail('matmul', `inner dimensions differ (a ${formatShape(a.shape)} @ b ${formatShape(b.shape)})`);
+    }
+    const { M, N, batch } = dims(a.shape, b.shape);
+    return { shape: [...batch, M, N], dtype: promoteFloat([a.dtype, b.dtype]) };
+  },
+  saves: { inputs: [0, 1], output: false },
+  fwd([a, b], y) {
+    const { M, K, N, ia, ib } = layout(a, b);
+    const [A, B, Y] = [a.data, b.data, y.data];
+    for (let s = 0; s < ia.length; s++) {
+      const [ao, bo, yo] = [ia[s] * M * K, ib[s] * K * N, s * M * N];
+      for (let i = 0; i < M; i++) {
+        const yi = yo + i * N;
+        for (let k = 0; k < K; k++) {
+          const aik = A[ao + i * K + k];
+          const bk = bo + k * N;
+          for (let j = 0; j < N; j++) Y[yi + j] += aik * B[bk + j]; // i-k-j: both inner reads contiguous
+        }
+      }
+    }
+  },
+  vjp({ x: [a, b], dy }, wrt, dx) {
+    const { M, K, N, ia, ib } = layout(a!, b!);
+    const [A, B, G, D] = [a!.data, b!.data, dy.data, dx.data];
+    for (let s = 0; s < ia.length; s++) {
+      const [ao, bo, go] = [ia[s] * M * K, ib[s] * K * N, s * M * N];
+      if (wrt === 0) {
+        // da[i,k] = sum_j dy[i,j] b[k,j]: a dot product of two contiguous rows
+        const d = s * M * K;
+        for (let i = 0; i < M; i++) {
+          for (let k = 0; k < K; k++) {
+            let acc = 0;
+            for (let j = 0; j < N; j++) acc += G[go + i * N + j] * B[bo + k * N + j];
+            D[d + i * K + k] = acc;
+          }
+        }
+      } else {
+        // db[k,:] += a[i,k] dy[i,:]: contiguous rows again
+        const d = s * K * N;
+        for (let i = 0; i < M; i++) {
+          for (let k = 0; k < K; k++) {
+            const aik = A[ao + i * K + k];
+            for (let j = 0; j < N; j++) D[d + k * N + j] += aik * G[go + i * N + j];
+          }
+        }
+      }
+    }
+  },
+  vjpShape([a, b], _y, wrt) {
+    const { M, K, N, batch } = dims(a.shape, b.shape);
+    return wrt === 0 ? [...batch, M, K] : [...batch, K, N];
+  },
+  test: {
+    cases: [
+      { shapes: [[1, 1], [1, 1]] },
+      { shapes: [[3, 5], [5, 2]] },
+      { shapes: [[7, 13], [13, 11]] },
+      { shapes: [[2, 3, 4], [4, 5]] },
+      { shapes: [[2, 1, 3, 4], [3, 4, 2]] },
+      { shapes: [[0, 3], [3, 4]] },
+      { shapes: [[2, 0], [0, 3]] },
+    ],
+    golden: [
+      { inputs: [[[1, 2], [3, 4]], [[5, 6], [7, 8]]], y: [[19, 22], [43, 50]] },
+      { inputs: [[[1, 2, 3]], [[1], [0], [-1]]], y: [[-2]] },
+      { inputs: [[[[1, 0], [0, 1]], [[2, 0], [0, 2]]], [[1, 2], [3, 4]]], y: [[[1, 2], [3, 4]], [[2, 4], [6, 8]]] },
+    ],
+  },
+};
+
+function dims(a: Shape, b: Shape): { M: number; K: number; N: number; batch: number[] } {
+  const batch = broadcastShapes('matmul', a.slice(0, -2), b.slice(0, -2), ['a batch', 'b batch']);
+  return { M: a[a.length - 2], K: a[a.length - 1], N: b[b.length - 1], batch };
+}
+
+/** Matrix sizes, and for each batch index of the output, which matrix of a and of b it uses. */
+function layout(a: Meta, b: Meta) {
+  const { M, K, N, batch } = dims(a.shape, b.shape);
+  const ia = sizeOf(batch) === 0 ? new Int32Array(0) : broadcastIndex(a.shape.slice(0, -2), batch);
+  const ib = sizeOf(batch) === 0 ? new Int32Array(0) : broadcastIndex(b.shape.slice(0, -2), batch);
+  return { M, K, N, ia, ib };
+}

@@ -1,0 +1,60 @@
+import { fail } from '../errors.ts';
+import { formatShape } from '../shape.ts';
+import { reduceCases, reduceIndex, reduceInfer, type ReduceAttrs } from './reduce.ts';
+import type { Arg, OpSpec } from './spec.ts';
+
+/**
+ * y = max of x over axes; the max gate routes dy to the first (lowest-index) maximum of each group,
+ * so ties get one winner. NaN wins over numbers, as in PyTorch.
+ */
+export const max: OpSpec<ReduceAttrs> = {
+  name: 'max',
+  inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
+  infer([x], attrs) {
+    if (attrs.axes.some((a) => x.shape[a] === 0)) {
+      fail('max', `cannot reduce over an empty axis (x ${formatShape(x.shape)}, axes ${JSON.stringify(attrs.axes)})`);
+    }
+    return reduceInfer('max', x, attrs);
+  },
+  saves: { inputs: [0], output: false },
+  fwd([x], y, { axes }) {
+    const winner = argmax(x, axes, y.data.length);
+    for (let j = 0; j < winner.length; j++) y.data[j] = x.data[winner[j]];
+  },
+  vjp({ x: [x], dy, attrs: { axes } }, _wrt, dx) {
+    const winner = argmax(x!, axes, dy.data.length);
+    for (let j = 0; j < winner.length; j++) dx.data[winner[j]] = dy.data[j];
+  },
+  test: {
+    cases: reduceCases,
+    golden: [
+      { inputs: [[[1, 7, 3], [4, 5, 6]]], attrs: { axes: [1], keepdims: false }, y: [7, 6] },
+      { inputs: [[[1, 7, 3], [4, 5, 6]]], attrs: { axes: [0], keepdims: true }, y: [[4, 7, 6]] },
+      { inputs: [[2, 9, 9]], attrs: { axes: [0], keepdims: false }, y: 9 },
+    ],
+    nearKink: ([x], { axes }) => nearTieInGroup(x, axes, 1e-3),
+  },
+};
+
+/** Flat index in x of the first maximum of each output group (a NaN, once seen, stays the maximum). */
+function argmax(x: Arg, axes: readonly number[], groups: number): Int32Array {
+  const to = reduceIndex(x.shape, axes);
+  const winner = new Int32Array(groups).fill(-1);
+  for (let i = 0; i < to.length; i++) {
+    const j = to[i];
+    const best = winner[j] < 0 ? NaN : x.data[winner[j]];
+    if (winner[j] < 0 || x.data[i] > best || (x.data[i] !== x.data[i] && best === best)) winner[j] = i;
+  }
+  return winner;
+}
+
+/** True if a group's top two values are closer than gap: finite differences would cross the tie. */
+function nearTieInGroup(x: Arg, axes: readonly number[], gap: number): boolean {
+  const to = reduceIndex(x.shape, axes);
+  const groups = new Map<number, number[]>();
+  to.forEach((j, i) => groups.set(j, [...(groups.get(j) ?? []), x.data[i]]));
+  return [...groups.values()].some((g) => {
+    const sorted = g.sort((p, q) => q - p);
+    return sorted.length > 1 && sorted[0] - sorted[1] < gap;
+  });
+}

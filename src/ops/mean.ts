@@ -1,0 +1,29 @@
+import { reduceCases, reducedCount, reduceIndex, reduceInfer, type ReduceAttrs } from './reduce.ts';
+import type { OpSpec } from './spec.ts';
+
+/** y = mean of x over axes; dx = dy / n broadcast back (n = elements averaged). Empty axes give NaN, as in PyTorch. */
+export const mean: OpSpec<ReduceAttrs> = {
+  name: 'mean',
+  inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
+  infer: ([x], attrs) => reduceInfer('mean', x, attrs),
+  saves: { inputs: [], output: false },
+  fwd([x], y, { axes }) {
+    const to = reduceIndex(x.shape, axes);
+    const n = reducedCount(x.shape, axes);
+    const acc = new Float64Array(y.data.length);
+    for (let i = 0; i < to.length; i++) acc[to[i]] += x.data[i];
+    for (let j = 0; j < acc.length; j++) y.data[j] = acc[j] / n;
+  },
+  vjp({ xMeta: [x], dy, attrs: { axes } }, _wrt, dx) {
+    const to = reduceIndex(x.shape, axes);
+    const n = reducedCount(x.shape, axes);
+    for (let i = 0; i < to.length; i++) dx.data[i] = dy.data[to[i]] / n;
+  },
+  test: {
+    cases: reduceCases,
+    golden: [
+      { inputs: [[[1, 2, 3], [4, 5, 6]]], attrs: { axes: [1], keepdims: false }, y: [2, 5] },
+      { inputs: [[[1, 2], [3, 6]]], attrs: { axes: [0, 1], keepdims: false }, y: 3 },
+    ],
+  },
+};

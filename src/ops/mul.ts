@@ -1,0 +1,14 @@
+import { binaryCases, binaryOp } from './elementwise.ts';
+
+/** y = a b (broadcasting); da = b dy, db = a dy: the mul gate switches its inputs. */
+export const mul = binaryOp({
+  name: 'mul',
+  savesInputs: true,
+  f: (a, b) => a * b,
+  dfa: (_a, b) => b,
+  dfb: (a) => a,
+  test: {
+    cases: binaryCases,
+    golden: [{ inputs: [[1, -2, 3], [4]], y: [4, -8, 12] }],
+  },
+});

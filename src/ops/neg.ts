@@ -1,0 +1,13 @@
+import { unaryCases, unaryOp } from './elementwise.ts';
+
+/** y = -x; dx = -dy. */
+export const neg = unaryOp({
+  name: 'neg',
+  saves: 'none',
+  f: (x) => -x,
+  df: () => -1, // d(-x) = -dx
+  test: {
+    cases: unaryCases,
+    golden: [{ inputs: [[1, -2, 0]], y: [-1, 2, -0] }],
+  },
+});

@@ -1,0 +1,30 @@
+import { fail } from '../errors.ts';
+import { checkLabels } from './labels.ts';
+import type { OpSpec } from './spec.ts';
+
+export interface OneHotAttrs {
+  readonly classes: number;
+}
+
+/** y[..., c] = 1 if labels[...] = c else 0 (float32); labels are int32 in [0, classes). Not differentiable. */
+export const one_hot: OpSpec<OneHotAttrs> = {
+  name: 'one_hot',
+  inputs: [{ name: 'labels', dtype: 'int32', differentiable: false }],
+  infer([labels], { classes }) {
+    if (!Number.isInteger(classes) || classes < 1) fail('one_hot', `classes must be a positive integer, got ${classes}`);
+    return { shape: [...labels.shape, classes], dtype: 'float32' };
+  },
+  saves: { inputs: [], output: false },
+  fwd([labels], y, { classes }) {
+    checkLabels('one_hot', labels.data, classes);
+    for (let i = 0; i < labels.data.length; i++) y.data[i * classes + labels.data[i]] = 1;
+  },
+  test: {
+    cases: [
+      { shapes: [[5]], attrs: { classes: 3 }, classes: 3 },
+      { shapes: [[2, 3]], attrs: { classes: 4 }, classes: 4 },
+      { shapes: [[0]], attrs: { classes: 2 }, classes: 2 },
+    ],
+    golden: [{ inputs: [[0, 2, 1]], attrs: { classes: 3 }, y: [[1, 0, 0], [0, 0, 1], [0, 1, 0]] }],
+  },
+};

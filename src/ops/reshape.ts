@@ -1,0 +1,35 @@
+import { fail } from '../errors.ts';
+import { formatShape, sizeOf } from '../shape.ts';
+import type { OpSpec } from './spec.ts';
+
+export interface ReshapeAttrs {
+  readonly shape: readonly number[];
+}
+
+/** y = x with a new shape and the same row-major order; dx = dy reshaped back. */
+export const reshape: OpSpec<ReshapeAttrs> = {
+  name: 'reshape',
+  inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
+  infer([x], { shape }) {
+    if (!shape.every((d) => Number.isInteger(d) && d >= 0) || sizeOf(shape) !== sizeOf(x.shape)) {
+      fail('reshape', `cannot reshape x ${formatShape(x.shape)} (${sizeOf(x.shape)} elements) to ${formatShape(shape)}`);
+    }
+    return { shape, dtype: x.dtype };
+  },
+  saves: { inputs: [], output: false },
+  fwd([x], y) {
+    y.data.set(x.data);
+  },
+  vjp({ dy }, _wrt, dx) {
+    dx.data.set(dy.data);
+  },
+  test: {
+    cases: [
+      { shapes: [[3, 4]], attrs: { shape: [12] } },
+      { shapes: [[2, 3, 4]], attrs: { shape: [6, 1, 4] } },
+      { shapes: [[]], attrs: { shape: [1, 1] } },
+      { shapes: [[0, 3]], attrs: { shape: [3, 0] } },
+    ],
+    golden: [{ inputs: [[1, 2, 3, 4, 5, 6]], attrs: { shape: [2, 3] }, y: [[1, 2, 3], [4, 5, 6]] }],
+  },
+};

@@ -1,0 +1,56 @@
+import { checkLabels } from './labels.ts';
+import { lossCases, lossInfer } from './loss.ts';
+import type { OpSpec } from './spec.ts';
+
+type Attrs = Record<string, never>;
+
+/**
+ * L = -(1/N) sum_i log softmax(logits_i)[labels_i], fused and stable (log-sum-exp shifted by the max);
+ * dlogits = (softmax(logits) - onehot(labels)) dL / N.
+ */
+export const softmax_cross_entropy: OpSpec<Attrs> = {
+  name: 'softmax_cross_entropy',
+  inputs: [
+    { name: 'logits', dtype: 'float', differentiable: true },
+    { name: 'labels', dtype: 'int32', differentiable: false },
+  ],
+  infer: ([logits, labels]) => lossInfer('softmax_cross_entropy', logits, labels),
+  saves: { inputs: [0, 1], output: false },
+  fwd([logits, labels], y) {
+    const [n, c] = logits.shape;
+    checkLabels('softmax_cross_entropy', labels.data, c);
+    const Z = logits.data;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const { max, sum } = expSum(Z, i * c, c);
+      total += max + Math.log(sum) - Z[i * c + labels.data[i]]; // -log p_y = lse(z) - z_y
+    }
+    y.data[0] = total / n;
+  },
+  vjp({ x: [logits, labels], dy }, _wrt, dx) {
+    const [n, c] = logits!.shape;
+    const Z = logits!.data;
+    const g = dy.data[0] / n;
+    for (let i = 0; i < n; i++) {
+      const { max, sum } = expSum(Z, i * c, c);
+      for (let j = 0; j < c; j++) dx.data[i * c + j] = (Math.exp(Z[i * c + j] - max) / sum) * g;
+      dx.data[i * c + labels!.data[i]] -= g; // p - onehot
+    }
+  },
+  test: {
+    cases: lossCases,
+    golden: [
+      { inputs: [[[0, 0]], [1]], y: Math.LN2 },
+      { inputs: [[[1000, 0], [0, 1000]], [0, 0]], y: 500 },
+    ],
+  },
+};
+
+/** Max of a row and sum of exp(z - max): the stable pieces of log-sum-exp. */
+function expSum(z: ArrayLike<number>, start: number, c: number): { max: number; sum: number } {
+  let max = -Infinity;
+  for (let j = 0; j < c; j++) max = Math.max(max, z[start + j]);
+  let sum = 0;
+  for (let j = 0; j < c; j++) sum += Math.exp(z[start + j] - max);
+  return { max, sum };
+}

@@ -1,0 +1,97 @@
+import type { DType, FloatArray, Values } from '../dtype.ts';
+import type { Shape } from '../shape.ts';
+
+/** Shape and element type of a tensor, known before any value is computed. */
+export interface Meta {
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+/** A computed value handed to a CPU kernel. */
+export interface Arg extends Meta {
+  readonly data: Values;
+}
+
+/** An input of an op: its binding name in the kernel, its element kind, and whether it has a gradient. */
+export interface InputSpec {
+  readonly name: string;
+  readonly dtype: 'float' | 'int32';
+  readonly differentiable: boolean;
+}
+
+/** What the VJP of an op reads, besides dy: indices of saved inputs, and whether it reads the output y. */
+export interface Saves {
+  readonly inputs: readonly number[];
+  readonly output: boolean;
+}
+
+/** Everything a CPU VJP sees: saved inputs (null if not saved), saved output, dy, shapes of all inputs. */
+export interface VjpContext<A> {
+  readonly x: readonly (Arg | null)[];
+  readonly xMeta: readonly Meta[];
+  readonly y: Arg | null;
+  readonly dy: Arg;
+  readonly attrs: A;
+}
+
+/** One random-input case for the registry-driven checks. */
+export interface TestCase<A> {
+  readonly shapes: readonly Shape[];
+  readonly attrs?: A;
+  /** Number of classes for int32 (label) inputs: labels are drawn from [0, classes). */
+  readonly classes?: number;
+}
+
+/** A hand-computed example that checks the CPU forward. Inputs are nested arrays; int32 inputs are labels. */
+export interface Golden<A> {
+  readonly inputs: readonly unknown[];
+  readonly attrs?: A;
+  readonly y: unknown;
+}
+
+export interface TestSpec<A> {
+  readonly cases: readonly TestCase<A>[];
+  readonly golden: readonly Golden<A>[];
+  /** Range of random float inputs; default [-2, 2]. */
+  readonly domain?: readonly [number, number];
+  /** True if these inputs sit too near a kink (or pole) for finite differences; they are redrawn. */
+  readonly nearKink?: (x: readonly Arg[], attrs: A) => boolean;
+}
+
+/**
+ * One op: a shape rule, a CPU forward and CPU VJP written by hand on typed arrays, what the VJP
+ * reads, and test cases. Its WGSL kernels live in shaders/<name>.wgsl as <name>_fwd and <name>_vjp;
+ * their bindings follow from the spec (see kernelBindings).
+ */
+export interface OpSpec<A = Record<string, never>> {
+  /** snake_case; also the shader file stem and the kernel entry prefix. */
+  readonly name: string;
+  readonly inputs: readonly InputSpec[];
+  /** Shape rule: checks the inputs at graph-build time (throwing an OpError) and returns the output. */
+  infer(x: readonly Meta[], attrs: A): Meta;
+  readonly saves: Saves;
+  /** Writes y (allocated and zeroed) from the inputs. */
+  fwd(x: readonly Arg[], y: Arg, attrs: A): void;
+  /**
+   * Writes dx = (dy^T J_wrt), the cotangent of input `wrt`, into dx (zeroed) at vjpShape: never
+   * builds the Jacobian. Absent only when no input is differentiable.
+   */
+  vjp?(ctx: VjpContext<A>, wrt: number, dx: Arg): void;
+  /** Shape of the cotangent the VJP writes for input `wrt`: the input's shape unless the op broadcasts. */
+  vjpShape?(x: readonly Meta[], y: Meta, wrt: number, attrs: A): Shape;
+  readonly test: TestSpec<A>;
+}
+
+export type AnyOpSpec = OpSpec<any>;
+
+/** Storage bindings of an op's two kernels, in binding order (group 0), derived from the spec. */
+export function kernelBindings(spec: AnyOpSpec): { fwd: string[]; vjp: string[] } {
+  const names = spec.inputs.map((i) => i.name);
+  const saved = spec.saves.inputs.map((i) => names[i]);
+  return {
+    fwd: [...names, 'y'],
+    vjp: [...saved, ...(spec.saves.output ? ['y'] : []), 'dy', 'dx'],
+  };
+}
+
+export type { FloatArray, Values };

@@ -1,0 +1,49 @@
+import { fail } from '../errors.ts';
+import { formatShape, odometer, sizeOf, stridesOf, type Shape } from '../shape.ts';
+import type { OpSpec } from './spec.ts';
+
+export interface TransposeAttrs {
+  /** y axis i is x axis perm[i]. */
+  readonly perm: readonly number[];
+}
+
+/** y = x with axes permuted (y.shape[i] = x.shape[perm[i]]); dx = dy permuted back. */
+export const transpose: OpSpec<TransposeAttrs> = {
+  name: 'transpose',
+  inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
+  infer([x], { perm }) {
+    const n = x.shape.length;
+    if (perm.length !== n || !perm.every((p) => Number.isInteger(p) && p >= 0 && p < n) || new Set(perm).size !== n) {
+      fail('transpose', `axes ${JSON.stringify(perm)} are not a permutation of the ${n} axes of x ${formatShape(x.shape)}`);
+    }
+    return { shape: perm.map((p) => x.shape[p]), dtype: x.dtype };
+  },
+  saves: { inputs: [], output: false },
+  fwd([x], y, { perm }) {
+    const from = gatherIndex(x.shape, perm);
+    for (let i = 0; i < from.length; i++) y.data[i] = x.data[from[i]];
+  },
+  vjp({ xMeta: [x], dy, attrs: { perm } }, _wrt, dx) {
+    const from = gatherIndex(x.shape, perm);
+    for (let i = 0; i < from.length; i++) dx.data[from[i]] = dy.data[i]; // scatter back: a permutation has no overlaps
+  },
+  test: {
+    cases: [
+      { shapes: [[3, 5]], attrs: { perm: [1, 0] } },
+      { shapes: [[2, 3, 4]], attrs: { perm: [2, 0, 1] } },
+      { shapes: [[1, 7]], attrs: { perm: [1, 0] } },
+      { shapes: [[4]], attrs: { perm: [0] } },
+      { shapes: [[0, 2]], attrs: { perm: [1, 0] } },
+    ],
+    golden: [{ inputs: [[[1, 2, 3], [4, 5, 6]]], attrs: { perm: [1, 0] }, y: [[1, 4], [2, 5], [3, 6]] }],
+  },
+};
+
+/** For each flat index of y, the flat index of x it copies. */
+function gatherIndex(xShape: Shape, perm: readonly number[]): Int32Array {
+  const xStrides = stridesOf(xShape);
+  const yShape = perm.map((p) => xShape[p]);
+  const map = new Int32Array(sizeOf(xShape));
+  odometer(yShape, perm.map((p) => xStrides[p]), map);
+  return map;
+}

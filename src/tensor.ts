@@ -1,0 +1,276 @@
+import { backward } from './autograd.ts';
+import { currentBackend } from './device.ts';
+import { allocate, dtypeOf, isFloat, type DType, type Values } from './dtype.ts';
+import { ChainruleError, fail, firstUserFrame } from './errors.ts';
+import { realize } from './executor.ts';
+import type { Node } from './graph.ts';
+import type { Storage } from './backend/backend.ts';
+import * as api from './ops/api.ts';
+import { normals, rng } from './random.ts';
+import { formatShape, sizeOf, type Shape } from './shape.ts';
+
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+export type NestedArray = number | readonly NestedArray[];
+/** A number or a tensor: numbers in binary ops become constants of the other operand's float type. */
+export type TensorLike = Tensor | number;
+
+/**
+ * An n-dimensional array in a computational graph. Ops record nodes; a value is computed when it is
+ * read (`await t.data()`), so a whole step can run as one plan. `grad` is filled by `backward()`.
+ */
+export class Tensor {
+  readonly shape: Shape;
+  readonly dtype: DType;
+  /** How this tensor is computed; null for leaves and for realized tensors autograd no longer needs. */
+  node: Node | null;
+  /** Where its value lives once computed. */
+  storage: Storage | null;
+  grad: Tensor | null = null;
+  /** Set by retainGrad(): a non-leaf that keeps its gradient in .grad. */
+  retainsGrad = false;
+  #requiresGrad: boolean;
+  // Captured at creation (cheap: V8 formats the stack only when read) to tell users where a tensor came from.
+  readonly #creation = new Error();
+
+  constructor(shape: Shape, dtype: DType, init: { node?: Node; storage?: Storage; requiresGrad?: boolean }) {
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+    this.node = init.node ?? null;
+    this.storage = init.storage ?? null;
+    this.#requiresGrad = init.requiresGrad ?? false;
+  }
+
+  get requiresGrad(): boolean {
+    return this.#requiresGrad;
+  }
+
+  /** Only leaves (tensors made from data) can start or stop requiring grad. */
+  set requiresGrad(value: boolean) {
+    if (this.node?.kind === 'fwd') {
+      throw new ChainruleError(`requiresGrad can only be set on leaf tensors; use detach() to cut ${this} from its graph`);
+    }
+    if (value && !isFloat(this.dtype)) throw new ChainruleError(`requiresGrad: ${this} is ${this.dtype}; only float tensors have gradients`);
+    this.#requiresGrad = value;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  get shapeString(): string {
+    return formatShape(this.shape);
+  }
+
+  /** "file:line:col" of the user's code that made this tensor, when it can be found. */
+  get origin(): string | undefined {
+    return firstUserFrame(this.#creation.stack);
+  }
+
+  toString(): string {
+    return `Tensor(${this.dtype} ${this.shapeString}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+
+  /** Computes the value (on the device) without reading it back; returns this. */
+  realize(): this {
+    realize([this]);
+    return this;
+  }
+
+  /** The values, flat in row-major order: Float32Array (Float64Array for float64) or Int32Array. */
+  async data(): Promise<Values> {
+    this.realize();
+    return currentBackend().read(this.storage!);
+  }
+
+  /** The values as nested arrays (a number for a scalar). */
+  async array(): Promise<NestedArray> {
+    return nest(Array.from(await this.data()), this.shape);
+  }
+
+  /** The single value of a one-element tensor. */
+  async item(): Promise<number> {
+    if (this.size !== 1) fail('item', `needs a tensor with one element, got shape ${this.shapeString}`);
+    return (await this.data())[0];
+  }
+
+  /** Backpropagates from this tensor; a non-scalar needs a seed gradient of its shape. */
+  backward(seed?: Tensor): void {
+    backward(this, seed);
+  }
+
+  /** Keeps the gradient of this intermediate in .grad after backward() (leaves always keep theirs). */
+  retainGrad(): this {
+    if (!this.requiresGrad) fail('retainGrad', `${this} does not require grad`);
+    this.retainsGrad = true;
+    return this;
+  }
+
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  /** The same value as a new leaf outside the graph (shares the computed storage). */
+  detach(): Tensor {
+    this.realize();
+    return new Tensor(this.shape, this.dtype, { storage: this.storage! });
+  }
+
+  onesLike(): Tensor {
+    return full(this.shape, 1, { dtype: isFloat(this.dtype) ? this.dtype : 'float32' });
+  }
+
+  // Ops (see src/ops/api.ts for the maths and conventions of each).
+  add(b: TensorLike) { return api.add(this, b); }
+  sub(b: TensorLike) { return api.sub(this, b); }
+  mul(b: TensorLike) { return api.mul(this, b); }
+  div(b: TensorLike) { return api.div(this, b); }
+  maximum(b: TensorLike) { return api.maximum(this, b); }
+  minimum(b: TensorLike) { return api.minimum(this, b); }
+  pow(p: number) { return api.pow(this, p); }
+  neg() { return api.neg(this); }
+  exp() { return api.exp(this); }
+  log() { return api.log(this); }
+  sqrt() { return api.sqrt(this); }
+  reciprocal() { return api.reciprocal(this); }
+  sigmoid() { return api.sigmoid(this); }
+  tanh() { return api.tanh(this); }
+  relu() { return api.relu(this); }
+  matmul(b: Tensor) { return api.matmul(this, b); }
+  transpose(axes?: readonly number[]) { return api.transpose(this, axes); }
+  reshape(shape: Shape) { return api.reshape(this, shape); }
+  sum(axis?: number | readonly number[], keepdims = false) { return api.sum(this, axis, keepdims); }
+  mean(axis?: number | readonly number[], keepdims = false) { return api.mean(this, axis, keepdims); }
+  max(axis?: number | readonly number[], keepdims = false) { return api.max(this, axis, keepdims); }
+  softmax(axis = -1) { return api.softmax(this, axis); }
+  logSoftmax(axis = -1) { return api.logSoftmax(this, axis); }
+  oneHot(classes: number) { return api.oneHot(this, classes); }
+  l2() { return api.l2(this); }
+}
+
+/**
+ * Makes a leaf tensor: `tensor([[1, 2], [3, 4]])`, `tensor([0, 2, 1], { dtype: 'int32' })`,
+ * or `tensor(flatData, shape, options)` with a Float32Array, Int32Array or number[].
+ */
+export function tensor(data: NestedArray | ArrayLike<number>, shapeOrOptions?: Shape | TensorOptions, options: TensorOptions = {}): Tensor {
+  let shape: Shape;
+  let flat: ArrayLike<number>;
+  if (Array.isArray(shapeOrOptions)) {
+    shape = shapeOrOptions as Shape;
+    if (!shape.every((d) => Number.isInteger(d) && d >= 0)) fail('tensor', `shape ${JSON.stringify(shape)} must be non-negative integers`);
+    flat = typeof data === 'number' ? [data] : (data as ArrayLike<number>);
+    if (Array.isArray(flat) && flat.some(Array.isArray)) fail('tensor', 'data with an explicit shape must be flat');
+    if (flat.length !== sizeOf(shape)) {
+      fail('tensor', `data has ${flat.length} values but shape ${formatShape(shape)} needs ${sizeOf(shape)}`);
+    }
+  } else {
+    options = (shapeOrOptions as TensorOptions | undefined) ?? options;
+    if (ArrayBuffer.isView(data)) {
+      flat = data as unknown as ArrayLike<number>;
+      shape = [flat.length];
+    } else {
+      ({ flat, shape } = flatten(data as NestedArray));
+    }
+  }
+  const dtype = options.dtype ?? (ArrayBuffer.isView(data) ? dtypeOf(data as unknown as Values) : 'float32');
+  return fromValues(toValues(flat, dtype), shape, options.requiresGrad ?? false);
+}
+
+function toValues(flat: ArrayLike<number>, dtype: DType): Values {
+  const values = allocate(dtype, flat.length);
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i];
+    if (typeof v !== 'number') fail('tensor', `value at index ${i} is ${typeof v}, not a number`);
+    if (dtype === 'int32' && !(Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31)) {
+      fail('tensor', `value ${v} at index ${i} is not a 32-bit integer (dtype int32)`);
+    }
+    values[i] = v;
+  }
+  return values;
+}
+
+function flatten(data: NestedArray): { flat: number[]; shape: number[] } {
+  const shape: number[] = [];
+  for (let level: NestedArray = data; Array.isArray(level); level = (level as readonly NestedArray[])[0]) {
+    shape.push((level as readonly NestedArray[]).length);
+    if ((level as readonly NestedArray[]).length === 0) break;
+  }
+  const flat: number[] = [];
+  const walk = (v: NestedArray, depth: number, path: number[]): void => {
+    if (depth === shape.length) {
+      if (Array.isArray(v)) fail('tensor', `ragged nested array: element at [${path}] is an array, expected a number`);
+      flat.push(v as number);
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth]) {
+      fail('tensor', `ragged nested array: element at [${path}] has length ${Array.isArray(v) ? v.length : 'none (a number)'}, expected ${shape[depth]}`);
+    }
+    (v as readonly NestedArray[]).forEach((c, i) => walk(c, depth + 1, [...path, i]));
+  };
+  walk(data, 0, []);
+  return { flat, shape };
+}
+
+export function fromValues(values: Values, shape: Shape, requiresGrad = false): Tensor {
+  const t = new Tensor(shape, dtypeOf(values), { storage: currentBackend().upload(values) });
+  if (requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+function nest(flat: number[], shape: Shape): NestedArray {
+  if (shape.length === 0) return flat[0];
+  const [d, ...rest] = shape;
+  const step = sizeOf(rest);
+  return Array.from({ length: d }, (_, i) => nest(flat.slice(i * step, (i + 1) * step), rest));
+}
+
+export interface RandomOptions extends TensorOptions {
+  /** Same seed, same values on every device and run. */
+  seed?: number;
+}
+
+/** A tensor filled with `value`. */
+export function full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
+  const n = checkShape('full', shape);
+  return tensor(allocate(options.dtype ?? 'float32', n).fill(value), shape, options);
+}
+
+export function zeros(shape: Shape, options: TensorOptions = {}): Tensor {
+  return full(shape, 0, options);
+}
+
+export function ones(shape: Shape, options: TensorOptions = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+/** Standard normal samples. */
+export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
+  const n = checkShape('randn', shape);
+  return tensor(normals(n, rng(checkSeed(options.seed))), shape, { dtype: 'float32', ...options });
+}
+
+/** Uniform samples in [0, 1). */
+export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
+  const next = rng(checkSeed(options.seed));
+  const values = new Float64Array(checkShape('rand', shape)).map(() => next());
+  return tensor(values, shape, { dtype: 'float32', ...options });
+}
+
+function checkSeed(seed: number | undefined): number | undefined {
+  if (seed !== undefined && !Number.isFinite(seed)) fail('random', `seed ${seed} must be a finite number`);
+  return seed;
+}
+
+function checkShape(op: string, shape: Shape): number {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    fail(op, `shape ${JSON.stringify(shape)} must be an array of non-negative integers`);
+  }
+  return sizeOf(shape);
+}
