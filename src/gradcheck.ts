@@ -8,7 +8,7 @@ import { fromValues, Tensor } from './tensor.ts';
 export interface GradcheckOptions {
   /** Step of the central differences (in float64). Default 1e-6. */
   eps?: number;
-  /** Largest relative error accepted; default 1e-6 for float64 inputs, 1e-3 for float32. */
+  /** Largest relative error accepted; default 1e-5 for float64 inputs, 1e-3 for float32. */
   tol?: number;
   /** Seed of the random cotangent used when fn returns a non-scalar. */
   seed?: number;
@@ -32,7 +32,7 @@ export async function gradcheck(
   options: GradcheckOptions = {},
 ): Promise<number[]> {
   const eps = options.eps ?? 1e-6;
-  const tol = options.tol ?? (inputs.every((x) => x.dtype === 'float64') ? 1e-6 : 1e-3);
+  const tol = options.tol ?? (inputs.every((x) => x.dtype === 'float64') ? 1e-5 : 1e-3);
   inputs.forEach((x, i) => {
     if (!(x instanceof Tensor)) fail('gradcheck', `input ${i} must be a Tensor`);
     if (!isFloat(x.dtype)) fail('gradcheck', `input ${i} is ${x.dtype}: only float inputs have gradients (capture labels inside fn)`);

@@ -9,6 +9,6 @@ export const log = unaryOp({
   test: {
     cases: unaryCases,
     golden: [{ inputs: [[1, Math.E, 0.5]], y: [0, 1, Math.log(0.5)] }],
-    domain: [0.1, 3],
+    domain: [[0.1, 3]],
   },
 });

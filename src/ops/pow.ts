@@ -33,6 +33,6 @@ export const pow: OpSpec<PowAttrs> = {
       { inputs: [[2, -3, 0.5]], attrs: { p: 2 }, y: [4, 9, 0.25] },
       { inputs: [[4, 9]], attrs: { p: 0.5 }, y: [2, 3] },
     ],
-    domain: [0.2, 2.5],
+    domain: [[0.2, 2.5]],
   },
 };

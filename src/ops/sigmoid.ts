@@ -9,6 +9,6 @@ export const sigmoid = unaryOp({
   test: {
     cases: unaryCases,
     golden: [{ inputs: [[0, 1, -1]], y: [0.5, 0.7310585786300049, 0.2689414213699951] }],
-    domain: [-4, 4],
+    domain: [[-4, 4]],
   },
 });

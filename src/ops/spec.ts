@@ -49,11 +49,16 @@ export interface Golden<A> {
   readonly y: unknown;
 }
 
+/** Where random inputs are drawn: a union of intervals, e.g. [[-2, -0.2], [0.2, 2]] to stay off a pole at 0. */
+export type Domain = readonly (readonly [number, number])[];
+
 export interface TestSpec<A> {
   readonly cases: readonly TestCase<A>[];
   readonly golden: readonly Golden<A>[];
-  /** Range of random float inputs; default [-2, 2]. */
-  readonly domain?: readonly [number, number];
+  /** Domain of every random float input; default [[-2, 2]]. */
+  readonly domain?: Domain;
+  /** Per-input domains, overriding `domain` where given. */
+  readonly inputDomains?: readonly (Domain | undefined)[];
   /** True if these inputs sit too near a kink (or pole) for finite differences; they are redrawn. */
   readonly nearKink?: (x: readonly Arg[], attrs: A) => boolean;
 }

@@ -9,6 +9,6 @@ export const sqrt = unaryOp({
   test: {
     cases: unaryCases,
     golden: [{ inputs: [[4, 0.25, 2]], y: [2, 0.5, Math.SQRT2] }],
-    domain: [0.1, 3],
+    domain: [[0.1, 3]],
   },
 });

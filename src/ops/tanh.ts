@@ -9,6 +9,6 @@ export const tanh = unaryOp({
   test: {
     cases: unaryCases,
     golden: [{ inputs: [[0, 1, -0.5]], y: [0, Math.tanh(1), Math.tanh(-0.5)] }],
-    domain: [-3, 3],
+    domain: [[-3, 3]],
   },
 });

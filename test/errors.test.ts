@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import * as cr from '../src/index.ts';
+import { one_hot } from '../src/ops/one_hot.ts';
+
+// Bad input gets a clear error at graph-build time that names the op and the values, never a wrong number.
+
+function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected an error, none was thrown');
+}
+
+describe('errors', () => {
+  it('mismatched shapes name the op and both shapes, and the line of the call', () => {
+    const e = thrown(() => cr.tensor([[1, 2, 3], [4, 5, 6]]).add(cr.tensor([1, 2])));
+    expect(e).toBeInstanceOf(cr.OpError);
+    expect(e.message).toMatch(/^add: shapes cannot be broadcast \(a \[2,3\], b \[2\]\)/);
+    expect(e.message).toMatch(/at .*errors\.test\.ts:\d+:\d+/);
+    expect(thrown(() => cr.matmul(cr.zeros([2, 3]), cr.zeros([4, 5]))).message).toMatch(
+      /^matmul: inner dimensions differ \(a \[2,3\] @ b \[4,5\]\)/,
+    );
+    expect(thrown(() => cr.matmul(cr.zeros([3]), cr.zeros([3, 2]))).message).toMatch(/^matmul: a \[3\] must have at least 2 dimensions/);
+    expect(thrown(() => cr.matmul(cr.zeros([2, 2, 3]), cr.zeros([3, 3, 1]))).message).toMatch(
+      /^matmul: shapes cannot be broadcast \(a batch \[2\], b batch \[3\]\)/,
+    );
+  });
+
+  it('bad axes and shapes in shape ops', () => {
+    const x = cr.zeros([2, 3]);
+    expect(thrown(() => x.sum(2)).message).toMatch(/^sum: axis 2 is out of range for a tensor with 2 dimensions/);
+    expect(thrown(() => x.mean([0, -2])).message).toMatch(/^mean: axis \[0,-2\] repeats an axis/);
+    expect(thrown(() => x.reshape([4, 2])).message).toMatch(/^reshape: cannot reshape x \[2,3\] \(6 elements\) to \[4,2\]/);
+    expect(thrown(() => x.reshape([-1, -1])).message).toMatch(/^reshape: only one dimension can be -1/);
+    expect(thrown(() => x.transpose([0, 0])).message).toMatch(/^transpose: axes \[0,0\] are not a permutation/);
+    expect(thrown(() => x.softmax(5)).message).toMatch(/^softmax: axis 5 is out of range/);
+    expect(thrown(() => cr.zeros([0, 3]).max(0)).message).toMatch(/^max: cannot reduce over an empty axis/);
+    expect(thrown(() => x.pow(NaN)).message).toMatch(/^pow: exponent must be a finite number, got NaN/);
+  });
+
+  it('labels out of range name the op, the position and the value', () => {
+    const logits = cr.zeros([3, 4]);
+    expect(thrown(() => cr.softmaxCrossEntropy(logits, cr.tensor([0, 4, 1], { dtype: 'int32' }))).message).toMatch(
+      /^softmax_cross_entropy: label 4 at index 1 is out of range for 4 classes \(labels must be in \[0, 3\]\)/,
+    );
+    expect(thrown(() => cr.svmLoss(logits, [0, 1, -1])).message).toMatch(/^svm_loss: label -1 at index 2 is out of range for 4 classes/);
+    expect(thrown(() => cr.oneHot([0, 3], 3)).message).toMatch(/^one_hot: label 3 at index 1 is out of range for 3 classes/);
+    expect(thrown(() => cr.oneHot([0.5], 3)).message).toMatch(/^one_hot: label 0.5 at index 0 is not an integer/);
+  });
+
+  it('label kernels check values again, for labels that only exist at run time', () => {
+    const y = { shape: [1, 3], dtype: 'float32' as const, data: new Float32Array(3) };
+    expect(() => one_hot.fwd([{ shape: [1], dtype: 'int32', data: Int32Array.of(5) }], y, { classes: 3 })).toThrow(
+      /^one_hot: label 5 at index 0 is out of range for 3 classes/,
+    );
+  });
+
+  it('labels of the wrong dtype, and wrong label counts', () => {
+    const logits = cr.zeros([2, 3]);
+    expect(thrown(() => cr.softmaxCrossEntropy(logits, cr.tensor([0, 1]))).message).toMatch(
+      /^softmax_cross_entropy: labels must be int32 \(integer labels\), got float32 \[2\]/,
+    );
+    expect(thrown(() => cr.softmaxCrossEntropy(logits, [0, 1, 2])).message).toMatch(
+      /^softmax_cross_entropy: labels must be \[N\] = \[2\] to match scores \[2,3\], got \[3\]/,
+    );
+    expect(thrown(() => cr.svmLoss(cr.zeros([3]), [0])).message).toMatch(/^svm_loss: scores must be \[N, C\] \(batch, classes\), got \[3\]/);
+    expect(thrown(() => cr.softmaxCrossEntropy(cr.zeros([0, 3]), [])).message).toMatch(/^softmax_cross_entropy: the batch is empty/);
+    expect(thrown(() => cr.tensor([1, 2]).add(cr.tensor([1, 2], { dtype: 'int32' }))).message).toMatch(
+      /^add: b must be a float tensor, got int32 \[2\]/,
+    );
+  });
+
+  it('backward on a non-scalar without a seed, a wrong seed, or a graph without grad', () => {
+    const x = cr.tensor([1, 2, 3], { requiresGrad: true });
+    expect(thrown(() => x.mul(2).backward()).message).toMatch(
+      /^backward: output of shape \[3\] is not a scalar: pass a seed gradient of the same shape, loss\.backward\(seed\)/,
+    );
+    expect(thrown(() => x.mul(2).backward(cr.ones([2]))).message).toMatch(/^backward: seed gradient shape \[2\] differs from the output shape \[3\]/);
+    expect(thrown(() => cr.tensor([1, 2]).sum().backward()).message).toMatch(/^backward: Tensor\(float32 \[\]\) does not require grad/);
+  });
+
+  it('data of the wrong length for the shape, ragged or non-numeric data', () => {
+    expect(thrown(() => cr.tensor([1, 2, 3, 4, 5], [2, 3])).message).toMatch(/^tensor: data has 5 values but shape \[2,3\] needs 6/);
+    expect(thrown(() => cr.tensor(new Float32Array(4), [3])).message).toMatch(/^tensor: data has 4 values but shape \[3\] needs 3/);
+    expect(thrown(() => cr.tensor([[1, 2], [3]])).message).toMatch(/^tensor: ragged nested array: element at \[1\] has length 1, expected 2/);
+    expect(thrown(() => cr.tensor([1, 'a' as unknown as number])).message).toMatch(/^tensor: value at index 1 is string, not a number/);
+    expect(thrown(() => cr.tensor([1.5], { dtype: 'int32' })).message).toMatch(/^tensor: value 1.5 at index 0 is not a 32-bit integer/);
+    expect(thrown(() => cr.zeros([2, -1])).message).toMatch(/^full: shape \[2,-1\] must be an array of non-negative integers/);
+  });
+
+  it('non-tensor operands and gradients on integers', () => {
+    expect(thrown(() => cr.add(cr.zeros([2]), [1, 2] as unknown as number)).message).toMatch(/^add: operands must be Tensors or numbers, got an array/);
+    expect(thrown(() => cr.exp([1, 2] as unknown as cr.Tensor)).message).toMatch(/^exp: x must be a Tensor, got an array/);
+    expect(() => cr.tensor([1], { dtype: 'int32', requiresGrad: true })).toThrow(/only float tensors have gradients/);
+  });
+
+  it('item() on a tensor with more than one element', async () => {
+    await expect(cr.zeros([2]).item()).rejects.toThrow(/^item: needs a tensor with one element, got shape \[2\]/);
+  });
+});

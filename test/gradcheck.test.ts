@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import * as cr from '../src/index.ts';
+import { apply } from '../src/graph.ts';
+import { unaryCases, unaryOp } from '../src/ops/elementwise.ts';
+
+describe('gradcheck', () => {
+  it('returns the max relative error per input', async () => {
+    const a = cr.randn([3, 4], { seed: 1, dtype: 'float64' });
+    const b = cr.randn([4, 2], { seed: 2, dtype: 'float64' });
+    const errors = await cr.gradcheck((a, b) => a.matmul(b).tanh().sum(), [a, b]);
+    expect(errors).toHaveLength(2);
+    errors.forEach((e) => expect(e).toBeLessThan(1e-7));
+  });
+
+  it('checks non-scalar outputs through a random projection', async () => {
+    const x = cr.randn([2, 5], { seed: 3, dtype: 'float64' });
+    const [e] = await cr.gradcheck((x) => x.softmax(1), [x]);
+    expect(e).toBeLessThan(1e-6);
+  });
+
+  it('checks a float32 analytic gradient against float64 differences with a float32 tolerance', async () => {
+    const x = cr.randn([4, 3], { seed: 4 });
+    const [e] = await cr.gradcheck((x) => cr.svmLoss(x, [0, 1, 2, 0]), [x]);
+    expect(e).toBeLessThan(1e-3);
+  });
+
+  it('catches a wrong VJP, naming the input, the element and both values', async () => {
+    // exp with a deliberately wrong derivative (1 instead of e^x)
+    const badExp = unaryOp({ name: 'bad_exp', saves: 'none', f: Math.exp, df: () => 1, test: { cases: unaryCases, golden: [] } });
+    const x = cr.tensor([0.5, 1], { dtype: 'float64' });
+    await expect(cr.gradcheck((x) => apply(badExp, [x], {}).sum(), [x])).rejects.toThrow(
+      /^gradcheck: input 0 \[2\] has relative error .* > tol 0\.00001 at \[1\]: analytic 1, numerical 2\.71828/,
+    );
+    await expect(cr.gradcheck((x) => apply(badExp, [x], {}).sum(), [x], { tol: 1 })).resolves.toHaveLength(1);
+  });
+
+  it('an input fn does not use has a zero gradient', async () => {
+    const [ea, eb] = await cr.gradcheck((a) => a.sum(), [cr.ones([2], { dtype: 'float64' }), cr.ones([3], { dtype: 'float64' })]);
+    expect(ea).toBeLessThan(1e-9);
+    expect(eb).toBe(0);
+  });
+
+  it('rejects integer inputs', async () => {
+    await expect(cr.gradcheck((l) => l.oneHot(2).sum(), [cr.tensor([0], { dtype: 'int32' })])).rejects.toThrow(/^gradcheck: input 0 is int32/);
+  });
+});
