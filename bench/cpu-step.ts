@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   const result = {
     bench: 'cpu-step', impl: 'chainrule cpu', model: `${D}-${H}-${C}`, batch: B, warmup: WARMUP, steps,
     medianMs: r(median(total)), minMs: r(Math.min(...total)),
-    fwdBwdMedianMs: r(median(fb)), updateMedianMs: r(median(up)), finalLoss: r(lastLoss * 1e4) / 1e4,
+    fwdBwdMedianMs: r(median(fb)), updateMedianMs: r(median(up)), finalLoss: Number(lastLoss.toFixed(4)),
   };
   console.log('| impl | model | batch | steps | median ms/step | min ms/step | fwd+bwd median | update median | loss |');
   console.log('|---|---|---|---|---|---|---|---|---|');

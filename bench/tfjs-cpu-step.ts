@@ -10,9 +10,14 @@
  * Ops are called as tf.fn(...) because tfjs-core's chained methods (x.matMul) are not registered here.
  * Prints one Markdown table row and a final JSON line.
  */
+import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients'; // tfjs-core alone registers no gradients
 import '@tensorflow/tfjs-backend-cpu';
+
+// tfjs-core's Node bundle registers no gradients (the @tensorflow/tfjs union package does). Load
+// TF.js's own gradient definitions; their ESM dist only loads through require (tsx compiles it),
+// and they register into tfjs's global registry, shared with the bundle above.
+createRequire(import.meta.url)('@tensorflow/tfjs-core/dist/register_all_gradients');
 
 const B = 128, D = 784, H = 256, C = 10, LR = 0.1, WARMUP = 3;
 
@@ -61,7 +66,7 @@ async function main(): Promise<void> {
   const result = {
     bench: 'cpu-step', impl: `tfjs ${tf.version_core} cpu`, model: `${D}-${H}-${C}`, batch: B, warmup: WARMUP, steps,
     medianMs: r(median(total)), minMs: r(Math.min(...total)),
-    fwdBwdMedianMs: r(median(fb)), updateMedianMs: r(median(up)), finalLoss: r(lastLoss * 1e4) / 1e4,
+    fwdBwdMedianMs: r(median(fb)), updateMedianMs: r(median(up)), finalLoss: Number(lastLoss.toFixed(4)),
     leakedTensors: tf.memory().numTensors - baseline,
   };
   console.log('| impl | model | batch | steps | median ms/step | min ms/step | fwd+bwd median | update median | loss |');

@@ -32,7 +32,8 @@ export function assert(condition: unknown, detail: string): asserts condition {
 }
 
 // Frames of chainrule's own files start with this prefix (src/ in development, dist/ when built).
-const libraryDir = new URL('.', import.meta.url).pathname;
+// NOTE: not `new URL('.', import.meta.url)`: bundlers rewrite that pattern into an asset reference.
+const libraryDir = new URL(import.meta.url).pathname.replace(/[^/]*$/, '');
 
 /** The first stack frame outside chainrule, e.g. "\n    at train.ts:12:7", or "" if none is found. */
 export function userFrame(stack = new Error().stack): string {

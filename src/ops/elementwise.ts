@@ -1,6 +1,6 @@
 import { promoteFloat } from '../dtype.ts';
-import { broadcastIndex, broadcastShapes, sameShape } from '../shape.ts';
-import type { Arg, Meta, OpSpec, TestSpec } from './spec.ts';
+import { broadcastIndex, broadcastShapes, sameShape, sizeOf, type Shape } from '../shape.ts';
+import type { Arg, OpSpec, TestSpec } from './spec.ts';
 
 type Attrs = Record<string, never>;
 
@@ -63,33 +63,37 @@ export function binaryOp(def: {
     }),
     saves: { inputs: def.savesInputs ? [0, 1] : [], output: false },
     fwd([a, b], y) {
-      const [as, bs] = [a.data, b.data];
-      const ys = y.data;
-      if (sameShape(a.shape, b.shape)) {
-        for (let i = 0; i < ys.length; i++) ys[i] = f(as[i], bs[i]);
-        return;
+      const [as, bs, ys] = [a.data, b.data, y.data];
+      const [ia, ib] = [operandIndex(a.shape, y.shape), operandIndex(b.shape, y.shape)];
+      for (let i = 0; i < ys.length; i++) {
+        ys[i] = f(as[typeof ia === 'number' ? i % ia : ia[i]], bs[typeof ib === 'number' ? i % ib : ib[i]]);
       }
-      const [ia, ib] = [broadcastIndex(a.shape, y.shape), broadcastIndex(b.shape, y.shape)];
-      for (let i = 0; i < ys.length; i++) ys[i] = f(as[ia[i]], bs[ib[i]]);
     },
     vjp({ x: [a, b], xMeta, dy }, wrt, dx) {
       const d = wrt === 0 ? dfa : dfb;
-      const g = dy.data;
-      const out = dx.data;
+      const [g, out] = [dy.data, dx.data];
       if (!a || !b) {
-        for (let i = 0; i < out.length; i++) out[i] = g[i] * d(NaN, NaN);
+        for (let i = 0; i < out.length; i++) out[i] = g[i] * d(NaN, NaN); // constant partials (add, sub)
         return;
       }
-      const [ia, ib] = [indexInto(xMeta[0], dx), indexInto(xMeta[1], dx)];
-      for (let i = 0; i < out.length; i++) out[i] = g[i] * d(a.data[ia ? ia[i] : i], b.data[ib ? ib[i] : i]);
+      const [ia, ib] = [operandIndex(xMeta[0].shape, dx.shape), operandIndex(xMeta[1].shape, dx.shape)];
+      for (let i = 0; i < out.length; i++) {
+        out[i] = g[i] * d(a.data[typeof ia === 'number' ? i % ia : ia[i]], b.data[typeof ib === 'number' ? i % ib : ib[i]]);
+      }
     },
     vjpShape: (_x, y) => y.shape,
     test: def.test,
   };
 }
 
-function indexInto(x: Meta, out: Arg): Int32Array | null {
-  return sameShape(x.shape, out.shape) ? null : broadcastIndex(x.shape, out.shape);
+/**
+ * How element i of the broadcast output finds its operand: a number n means index i % n (the operand
+ * is a trailing block of the output, e.g. equal shapes, a scalar, or a bias row), else a full index map.
+ */
+function operandIndex(x: Shape, out: Shape): Int32Array | number {
+  const core = x.slice(x.findIndex((d) => d !== 1) < 0 ? x.length : x.findIndex((d) => d !== 1));
+  const suffix = out.slice(out.length - core.length);
+  return sameShape(core, suffix) ? Math.max(sizeOf(core), 1) : broadcastIndex(x, out);
 }
 
 /** Test shapes every broadcasting binary op runs on: equal, scalar, row/column broadcast, odd, empty. */
