@@ -1,7 +1,8 @@
 import { fail } from './errors.ts';
 import { formatShape, sameShape, type Shape } from './shape.ts';
 import { vjpOf } from './graph.ts';
-import type { Tensor } from './tensor.ts';
+import { isFloat } from './dtype.ts';
+import { Tensor } from './tensor.ts';
 
 let gradEnabled = true;
 
@@ -14,7 +15,10 @@ export function noGrad<T>(fn: () => T): T {
   const before = gradEnabled;
   gradEnabled = false;
   try {
-    return fn();
+    const result = fn();
+    // NOTE: the flag is global and synchronous: an async fn would run its later parts with grad on.
+    if (result instanceof Promise) fail('noGrad', 'fn must be synchronous (it returned a Promise); await outside noGrad');
+    return result;
   } finally {
     gradEnabled = before;
   }
@@ -28,7 +32,10 @@ export function noGrad<T>(fn: () => T): T {
  */
 export function backward(root: Tensor, seed?: Tensor): void {
   if (!root.requiresGrad) {
-    fail('backward', `${root} does not require grad: no input of its graph was created with { requiresGrad: true }`);
+    fail('backward', `${root} does not require grad: none of its inputs has { requiresGrad: true }, or it was computed inside noGrad()`);
+  }
+  if (seed !== undefined && !(seed instanceof Tensor && isFloat(seed.dtype))) {
+    fail('backward', `the seed gradient must be a float Tensor, got ${seed instanceof Tensor ? seed.dtype : Array.isArray(seed) ? 'an array (wrap it with cr.tensor)' : typeof seed}`);
   }
   if (seed === undefined) {
     if (root.size !== 1) {
@@ -45,8 +52,8 @@ export function backward(root: Tensor, seed?: Tensor): void {
       const t = order[i];
       const dy = grads.get(t)!;
       grads.delete(t);
-      if (t.node === null || t.retainsGrad) t.grad = t.grad ? t.grad.add(dy) : dy;
-      if (t.node === null || t.node.kind !== 'fwd') continue;
+      if (t.isLeaf || t.retainsGrad) t.grad = t.grad ? t.grad.add(dy) : dy;
+      if (t.isLeaf || t.node?.kind !== 'fwd') continue;
       const { op, inputs } = t.node;
       op.inputs.forEach((spec, wrt) => {
         const x = inputs[wrt];
@@ -73,8 +80,11 @@ function topologicalOrder(root: Tensor): Tensor[] {
     if (seen.has(t)) continue; // marked when expanded, not when pushed: keeps the order topological
     seen.add(t);
     stack.push([t, true]);
-    if (t.node?.kind !== 'fwd') continue;
-    for (const x of t.node.inputs) if (x.requiresGrad && !seen.has(x)) stack.push([x, false]);
+    if (t.isLeaf || t.node?.kind !== 'fwd') continue;
+    const { op, inputs } = t.node;
+    inputs.forEach((x, i) => {
+      if (op.inputs[i].differentiable && x.requiresGrad && !seen.has(x)) stack.push([x, false]);
+    });
   }
   return order;
 }

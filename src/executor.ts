@@ -6,13 +6,13 @@ import type { Tensor } from './tensor.ts';
 /**
  * Computes every pending tensor the targets depend on, inputs before outputs.
  * Invariant: a tensor has storage once realized; its node is dropped then unless autograd still
- * needs it (requiresGrad), so finished work does not keep its inputs alive.
+ * needs it (a non-leaf), so finished work does not keep its inputs alive.
  */
 export function realize(targets: readonly Tensor[]): void {
   const backend = currentBackend();
   for (const t of pendingOrder(targets)) {
     t.storage = backend.run(t.node!, t);
-    if (!t.requiresGrad) t.node = null;
+    if (t.isLeaf) t.node = null; // autograd walks the nodes of non-leaves only
   }
 }
 

@@ -1,5 +1,5 @@
 import { assert, fail } from './errors.ts';
-import { isFloat, promoteFloat } from './dtype.ts';
+import { isFloat } from './dtype.ts';
 import { isGradEnabled } from './autograd.ts';
 import type { AnyOpSpec, Meta } from './ops/spec.ts';
 import { Tensor } from './tensor.ts';
@@ -75,5 +75,5 @@ export function vjpOf(y: Tensor, wrt: number, dy: Tensor): Tensor {
   const x = inputs.map((t, i) => (op.saves.inputs.includes(i) ? t : null));
   const xMeta = inputs.map((t) => ({ shape: t.shape, dtype: t.dtype }));
   const vjp: VjpNode = { kind: 'vjp', op, attrs, x, xMeta, y: op.saves.output ? y : null, dy, wrt };
-  return new Tensor(shape, promoteFloat([inputs[wrt].dtype, dy.dtype]), { node: vjp });
+  return new Tensor(shape, inputs[wrt].dtype, { node: vjp }); // a gradient has its input's dtype
 }

@@ -33,6 +33,8 @@ export class Tensor {
   /** Set by retainGrad(): a non-leaf that keeps its gradient in .grad. */
   retainsGrad = false;
   #requiresGrad: boolean;
+  /** A leaf starts a graph: made from data, under noGrad, or a gradient. Only leaves fill .grad by default. */
+  readonly isLeaf: boolean;
   // Captured at creation (cheap: V8 formats the stack only when read) to tell users where a tensor came from.
   readonly #creation = new Error();
 
@@ -42,6 +44,7 @@ export class Tensor {
     this.node = init.node ?? null;
     this.storage = init.storage ?? null;
     this.#requiresGrad = init.requiresGrad ?? false;
+    this.isLeaf = !(this.#requiresGrad && this.node?.kind === 'fwd');
   }
 
   get requiresGrad(): boolean {
@@ -50,7 +53,7 @@ export class Tensor {
 
   /** Only leaves (tensors made from data) can start or stop requiring grad. */
   set requiresGrad(value: boolean) {
-    if (this.node?.kind === 'fwd') {
+    if (!this.isLeaf) {
       throw new ChainruleError(`requiresGrad can only be set on leaf tensors; use detach() to cut ${this} from its graph`);
     }
     if (value && !isFloat(this.dtype)) throw new ChainruleError(`requiresGrad: ${this} is ${this.dtype}; only float tensors have gradients`);
@@ -239,6 +242,7 @@ export interface RandomOptions extends TensorOptions {
 /** A tensor filled with `value`. */
 export function full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
   const n = checkShape('full', shape);
+  if (options.dtype === 'int32' && !Number.isInteger(value)) fail('full', `value ${value} is not an integer (dtype int32)`);
   return tensor(allocate(options.dtype ?? 'float32', n).fill(value), shape, options);
 }
 

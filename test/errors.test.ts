@@ -47,7 +47,7 @@ describe('errors', () => {
     );
     expect(thrown(() => cr.svmLoss(logits, [0, 1, -1])).message).toMatch(/^svm_loss: label -1 at index 2 is out of range for 4 classes/);
     expect(thrown(() => cr.oneHot([0, 3], 3)).message).toMatch(/^one_hot: label 3 at index 1 is out of range for 3 classes/);
-    expect(thrown(() => cr.oneHot([0.5], 3)).message).toMatch(/^one_hot: label 0.5 at index 0 is not an integer/);
+    expect(thrown(() => cr.oneHot([0.5], 3)).message).toMatch(/^one_hot: label 0.5 at index 0 is not a 32-bit integer/);
   });
 
   it('label kernels check values again, for labels that only exist at run time', () => {
@@ -78,7 +78,7 @@ describe('errors', () => {
       /^backward: output of shape \[3\] is not a scalar: pass a seed gradient of the same shape, loss\.backward\(seed\)/,
     );
     expect(thrown(() => x.mul(2).backward(cr.ones([2]))).message).toMatch(/^backward: seed gradient shape \[2\] differs from the output shape \[3\]/);
-    expect(thrown(() => cr.tensor([1, 2]).sum().backward()).message).toMatch(/^backward: Tensor\(float32 \[\]\) does not require grad/);
+    expect(thrown(() => cr.tensor([1, 2]).sum().backward()).message).toMatch(/^backward: Tensor\(float32 \[\]\) does not require grad: none of its inputs has \{ requiresGrad: true \}, or it was computed inside noGrad\(\)/);
   });
 
   it('data of the wrong length for the shape, ragged or non-numeric data', () => {
@@ -98,5 +98,18 @@ describe('errors', () => {
 
   it('item() on a tensor with more than one element', async () => {
     await expect(cr.zeros([2]).item()).rejects.toThrow(/^item: needs a tensor with one element, got shape \[2\]/);
+  });
+});
+
+describe('errors found in review', () => {
+  it('wrong argument types raise OpErrors, not TypeErrors', () => {
+    const x = cr.tensor([1, 2], { requiresGrad: true });
+    expect(thrown(() => x.sum().backward([1] as unknown as cr.Tensor)).message).toMatch(/^backward: the seed gradient must be a float Tensor, got an array/);
+    expect(thrown(() => x.mul(2).backward(cr.tensor([1, 1], { dtype: 'int32' }))).message).toMatch(/^backward: the seed gradient must be a float Tensor, got int32/);
+    expect(thrown(() => x.reshape(2 as unknown as number[])).message).toMatch(/^reshape: shape must be an array, got 2/);
+    expect(thrown(() => cr.transpose([1, 2] as unknown as cr.Tensor)).message).toMatch(/^transpose: x must be a Tensor, got an array/);
+    expect(thrown(() => cr.sum(null as unknown as cr.Tensor)).message).toMatch(/^sum: x must be a Tensor, got null/);
+    expect(thrown(() => cr.full([2], 1.5, { dtype: 'int32' })).message).toMatch(/^full: value 1.5 is not an integer/);
+    expect(thrown(() => cr.noGrad(async () => 1)).message).toMatch(/^noGrad: fn must be synchronous/);
   });
 });

@@ -44,3 +44,22 @@ describe('gradcheck', () => {
     await expect(cr.gradcheck((l) => l.oneHot(2).sum(), [cr.tensor([0], { dtype: 'int32' })])).rejects.toThrow(/^gradcheck: input 0 is int32/);
   });
 });
+
+describe('gradcheck on review findings', () => {
+  it('a NaN gradient fails the check', async () => {
+    const x = cr.tensor([0, 1], { dtype: 'float64' });
+    await expect(cr.gradcheck((x) => x.relu().sqrt().sum(), [x])).rejects.toThrow(/relative error NaN/);
+  });
+
+  it('keeps a float32 analytic gradient in float32, and gradients have their input dtype', async () => {
+    const a = cr.tensor([1, 2], { requiresGrad: true });
+    const b = cr.tensor([3, 4], { dtype: 'float64', requiresGrad: true });
+    a.mul(b).sum().backward();
+    expect(a.grad!.dtype).toBe('float32');
+    expect(b.grad!.dtype).toBe('float64');
+    const x = cr.tensor([1, 2]);
+    x.requiresGrad = true;
+    x.mul(3).backward(cr.tensor([1, 1], { dtype: 'float64' }));
+    expect(x.grad!.dtype).toBe('float32');
+  });
+});

@@ -191,3 +191,34 @@ describe('autograd', () => {
     errors.forEach((e) => expect(e).toBeLessThan(1e-6));
   });
 });
+
+describe('review findings', () => {
+  it('a gradient made to require grad is a leaf and gets its own gradient', async () => {
+    const w = cr.tensor([1, 2], { requiresGrad: true });
+    w.mul(w).sum().backward();
+    const g = w.grad!; // lazy: 2w
+    g.requiresGrad = true;
+    g.mul(2).sum().backward();
+    expect(await g.grad!.array()).toEqual([2, 2]);
+    const n = cr.noGrad(() => w.mul(3)); // lazy result of noGrad: a leaf too
+    n.requiresGrad = true;
+    n.sum().backward();
+    expect(await n.grad!.array()).toEqual([1, 1]);
+  });
+
+  it('NaN propagates through relu, maximum and the SVM loss instead of vanishing', async () => {
+    expect(Number.isNaN((await cr.tensor([NaN, -1, 2]).relu().data())[0])).toBe(true);
+    expect(await cr.svmLoss(cr.tensor([[NaN, 1, 2]]), [0]).item()).toBeNaN();
+    expect(await cr.svmLoss(cr.tensor([[0, NaN, 2]]), [0]).item()).toBeNaN();
+  });
+
+  it('the matmul reference sums in float64: a long dot product is exact to float32 rounding', async () => {
+    const n = 65536;
+    const a = cr.tensor(Float32Array.from({ length: n }, (_, i) => 1 + (i % 7) * 1e-3), [1, n]);
+    const b = cr.tensor(Float32Array.from({ length: n }, (_, i) => 1 - (i % 5) * 1e-3), [n, 1]);
+    const [av, bv] = [await a.data(), await b.data()];
+    let exact = 0;
+    for (let i = 0; i < n; i++) exact += av[i] * bv[i];
+    expect(Math.abs((await a.matmul(b).item()) - exact) / exact).toBeLessThan(1e-7);
+  });
+});

@@ -47,12 +47,16 @@ export const matmul = (a: Tensor, b: Tensor) => apply(op.matmul, [a, b], {});
 
 /** Permutes axes (NumPy semantics): y.shape[i] = x.shape[axes[i]]; no axes reverses them. */
 export function transpose(x: Tensor, axes?: readonly number[]): Tensor {
+  tensorArg('transpose', x);
+  if (axes !== undefined && !Array.isArray(axes)) fail('transpose', `axes must be an array of axes, got ${JSON.stringify(axes)}`);
   const perm = axes === undefined ? x.shape.map((_, i) => x.ndim - 1 - i) : axes.map((a) => normalizeAxis('transpose', a, x.ndim));
   return apply(op.transpose, [x], { perm });
 }
 
 /** Same values in a new shape (row-major); one dimension may be -1 and is inferred. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
+  tensorArg('reshape', x);
+  if (!Array.isArray(shape)) fail('reshape', `shape must be an array, got ${JSON.stringify(shape)}`);
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1) fail('reshape', `only one dimension can be -1, got ${formatShape(shape)}`);
   if (unknown === 1) {
@@ -65,19 +69,20 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
 
 /** Sum over an axis, several axes, or all (no axis). */
 export const sum = (x: Tensor, axis?: number | readonly number[], keepdims = false) =>
-  apply(op.sum, [x], { axes: normalizeAxes('sum', axis, x.ndim), keepdims });
+  apply(op.sum, [x], { axes: normalizeAxes('sum', axis, tensorArg('sum', x).ndim), keepdims });
 /** Mean over an axis, several axes, or all (no axis). */
 export const mean = (x: Tensor, axis?: number | readonly number[], keepdims = false) =>
-  apply(op.mean, [x], { axes: normalizeAxes('mean', axis, x.ndim), keepdims });
+  apply(op.mean, [x], { axes: normalizeAxes('mean', axis, tensorArg('mean', x).ndim), keepdims });
 /** Maximum over an axis, several axes, or all (no axis); the gradient goes to the first maximum. */
 export const max = (x: Tensor, axis?: number | readonly number[], keepdims = false) =>
-  apply(op.max, [x], { axes: normalizeAxes('max', axis, x.ndim), keepdims });
+  apply(op.max, [x], { axes: normalizeAxes('max', axis, tensorArg('max', x).ndim), keepdims });
 
 /** Softmax along an axis (default the last). */
-export const softmax = (x: Tensor, axis = -1) => apply(op.softmax, [x], { axis: normalizeAxis('softmax', axis, x.ndim) });
+export const softmax = (x: Tensor, axis = -1) =>
+  apply(op.softmax, [x], { axis: normalizeAxis('softmax', axis, tensorArg('softmax', x).ndim) });
 /** Log-softmax along an axis (default the last), computed stably. */
 export const logSoftmax = (x: Tensor, axis = -1) =>
-  apply(op.log_softmax, [x], { axis: normalizeAxis('log_softmax', axis, x.ndim) });
+  apply(op.log_softmax, [x], { axis: normalizeAxis('log_softmax', axis, tensorArg('log_softmax', x).ndim) });
 
 /** Integer labels [...] to float32 one-hot rows [..., classes]. */
 export function oneHot(labels: Tensor | readonly number[] | Int32Array, classes: number): Tensor {
@@ -103,6 +108,12 @@ export function svmLoss(scores: Tensor, labels: Tensor | readonly number[] | Int
 /** Sum of squares of all elements: the L2 regulariser. */
 export const l2 = (x: Tensor) => apply(op.l2, [x], {});
 
+/** Throws an OpError unless x is a Tensor (before its shape is read). */
+function tensorArg(opName: string, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) fail(opName, `x must be a Tensor, got ${Array.isArray(x) ? 'an array (wrap it with cr.tensor)' : x === null ? 'null' : typeof x}`);
+  return x;
+}
+
 function binary(spec: AnyOpSpec, a: TensorLike, b: TensorLike): Tensor {
   const like = a instanceof Tensor ? a : b instanceof Tensor ? b : undefined;
   return apply(spec, [constant(spec.name, a, like), constant(spec.name, b, like)], {});
@@ -121,7 +132,7 @@ function labelTensor(opName: string, labels: Tensor | readonly number[] | Int32A
   if (!Array.isArray(labels) && !(labels instanceof Int32Array)) fail(opName, `labels must be an int32 Tensor or an array of integers`);
   const values = Int32Array.from(labels as ArrayLike<number>);
   values.forEach((v, i) => {
-    if (v !== (labels as ArrayLike<number>)[i]) fail(opName, `label ${(labels as ArrayLike<number>)[i]} at index ${i} is not an integer`);
+    if (v !== (labels as ArrayLike<number>)[i]) fail(opName, `label ${(labels as ArrayLike<number>)[i]} at index ${i} is not a 32-bit integer`);
   });
   return fromValues(values, [values.length]);
 }

@@ -6,7 +6,7 @@ export const div = binaryOp({
   savesInputs: true,
   f: (a, b) => a / b,
   dfa: (_a, b) => 1 / b,
-  dfb: (a, b) => -a / (b * b),
+  dfb: (a, b) => -(a / b) / b, // NOTE: not a / (b * b), whose b * b underflows in f32
   test: {
     cases: binaryCases,
     golden: [{ inputs: [[1, -3, 5], [2, 4, -10]], y: [0.5, -0.75, -0.5] }],

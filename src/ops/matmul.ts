@@ -31,15 +31,17 @@ export const matmul: OpSpec<Attrs> = {
   fwd([a, b], y) {
     const { M, K, N, ia, ib } = layout(a, b);
     const [A, B, Y] = [a.data, b.data, y.data];
+    const row = new Float64Array(N); // NOTE: accumulate in f64 so the reference beats any f32 order
     for (let s = 0; s < ia.length; s++) {
       const [ao, bo, yo] = [ia[s] * M * K, ib[s] * K * N, s * M * N];
       for (let i = 0; i < M; i++) {
-        const yi = yo + i * N;
+        row.fill(0);
         for (let k = 0; k < K; k++) {
           const aik = A[ao + i * K + k];
           const bk = bo + k * N;
-          for (let j = 0; j < N; j++) Y[yi + j] += aik * B[bk + j]; // i-k-j: both inner reads contiguous
+          for (let j = 0; j < N; j++) row[j] += aik * B[bk + j]; // i-k-j: both inner reads contiguous
         }
+        Y.set(row, yo + i * N);
       }
     }
   },
@@ -59,14 +61,15 @@ export const matmul: OpSpec<Attrs> = {
           }
         }
       } else {
-        // db[k,:] += a[i,k] dy[i,:]: contiguous rows again
-        const d = s * K * N;
+        // db[k,:] += a[i,k] dy[i,:]: contiguous rows again, summed in f64
+        const acc = new Float64Array(K * N);
         for (let i = 0; i < M; i++) {
           for (let k = 0; k < K; k++) {
             const aik = A[ao + i * K + k];
-            for (let j = 0; j < N; j++) D[d + k * N + j] += aik * G[go + i * N + j];
+            for (let j = 0; j < N; j++) acc[k * N + j] += aik * G[go + i * N + j];
           }
         }
+        D.set(acc, s * K * N);
       }
     }
   },

@@ -4,7 +4,7 @@ import { unaryCases, unaryOp } from './elementwise.ts';
 export const relu = unaryOp({
   name: 'relu',
   saves: 'x',
-  f: (x) => (x > 0 ? x : 0),
+  f: (x) => (x <= 0 ? 0 : x), // NaN stays NaN
   df: (x) => (x > 0 ? 1 : 0), // subgradient 0 at x = 0
   test: {
     cases: unaryCases,

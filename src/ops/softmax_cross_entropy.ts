@@ -29,6 +29,7 @@ export const softmax_cross_entropy: OpSpec<Attrs> = {
   },
   vjp({ x: [logits, labels], dy }, _wrt, dx) {
     const [n, c] = logits!.shape;
+    checkLabels('softmax_cross_entropy', labels!.data, c);
     const Z = logits!.data;
     const g = dy.data[0] / n;
     for (let i = 0; i < n; i++) {

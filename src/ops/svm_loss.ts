@@ -31,6 +31,7 @@ export const svm_loss: OpSpec<SvmAttrs> = {
   },
   vjp({ x: [scores, labels], dy, attrs: { margin } }, _wrt, dx) {
     const [n, c] = scores!.shape;
+    checkLabels('svm_loss', labels!.data, c);
     const g = dy.data[0] / n;
     forEachMargin(scores!, labels!, margin, (i, j) => {
       dx.data[i * c + j] += g; // d max(0, m)/dm = 1 for m > 0
@@ -71,7 +72,7 @@ function forEachMargin(
       if (j === labels.data[i]) continue;
       const m = s[i * c + j] - correct + margin;
       every(m);
-      if (m > 0) positive(i, j, m);
+      if (!(m <= 0)) positive(i, j, m); // NaN counts, so a diverged model shows a NaN loss
     }
   }
 }
