@@ -8,14 +8,13 @@
  * update by hand under noGrad: w - lr * w.grad, realized and made the new leaf parameters ("update").
  * Prints one Markdown table row and a final JSON line. Compare: bench/tfjs-cpu-step.ts.
  */
+import { reportStep, stepsOption, WARMUP } from './report.ts';
 import * as cr from '../src/index.ts';
 
-const B = 128, D = 784, H = 256, C = 10, LR = 0.1, WARMUP = 3;
+const B = 128, D = 784, H = 256, C = 10, LR = 0.1;
 
 async function main(): Promise<void> {
-  const i = process.argv.indexOf('--steps');
-  const steps = i >= 0 ? Number(process.argv[i + 1]) : 20;
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a positive integer`);
+  const steps = stepsOption();
   await cr.init({ device: 'cpu' });
 
   // Fixed data and parameters (seeded): inputs ~ N(0, 1), labels uniform in [0, 10), small weights.
@@ -50,27 +49,14 @@ async function main(): Promise<void> {
   };
 
   for (let s = 0; s < WARMUP; s++) step();
-  const fb: number[] = [], up: number[] = [], total: number[] = [];
+  const fb: number[] = [], up: number[] = [];
   for (let s = 0; s < steps; s++) {
     const [a, b] = step();
-    fb.push(a), up.push(b), total.push(a + b);
+    fb.push(a), up.push(b);
   }
   const lastLoss = await loss.item(); // read back after timing (already realized)
 
-  const median = (v: number[]) => {
-    const s = [...v].sort((p, q) => p - q), m = s.length >> 1;
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-  };
-  const r = (v: number) => Math.round(v * 100) / 100;
-  const result = {
-    bench: 'cpu-step', impl: 'chainrule cpu', model: `${D}-${H}-${C}`, batch: B, warmup: WARMUP, steps,
-    medianMs: r(median(total)), minMs: r(Math.min(...total)),
-    fwdBwdMedianMs: r(median(fb)), updateMedianMs: r(median(up)), finalLoss: Number(lastLoss.toFixed(4)),
-  };
-  console.log('| impl | model | batch | steps | median ms/step | min ms/step | fwd+bwd median | update median | loss |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
-  console.log(`| ${result.impl} | ${result.model} | ${B} | ${steps} | ${result.medianMs} | ${result.minMs} | ${result.fwdBwdMedianMs} | ${result.updateMedianMs} | ${result.finalLoss} |`);
-  console.log(JSON.stringify(result));
+  reportStep('chainrule cpu', `${D}-${H}-${C}`, B, { fwdBwd: fb, update: up }, lastLoss);
 }
 
 main().catch((e) => {

@@ -10,6 +10,7 @@
  * Ops are called as tf.fn(...) because tfjs-core's chained methods (x.matMul) are not registered here.
  * Prints one Markdown table row and a final JSON line.
  */
+import { reportStep, stepsOption, WARMUP } from './report.ts';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -19,12 +20,10 @@ import '@tensorflow/tfjs-backend-cpu';
 // and they register into tfjs's global registry, shared with the bundle above.
 createRequire(import.meta.url)('@tensorflow/tfjs-core/dist/register_all_gradients');
 
-const B = 128, D = 784, H = 256, C = 10, LR = 0.1, WARMUP = 3;
+const B = 128, D = 784, H = 256, C = 10, LR = 0.1;
 
 async function main(): Promise<void> {
-  const i = process.argv.indexOf('--steps');
-  const steps = i >= 0 ? Number(process.argv[i + 1]) : 20;
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a positive integer`);
+  const steps = stepsOption();
   await tf.setBackend('cpu');
   await tf.ready();
 
@@ -52,27 +51,13 @@ async function main(): Promise<void> {
   };
 
   for (let s = 0; s < WARMUP; s++) step(false);
-  const fb: number[] = [], up: number[] = [], total: number[] = [];
+  const fb: number[] = [], up: number[] = [];
   for (let s = 0; s < steps; s++) {
     const [a, b] = step(s === steps - 1);
-    fb.push(a), up.push(b), total.push(a + b);
+    fb.push(a), up.push(b);
   }
 
-  const median = (v: number[]) => {
-    const s = [...v].sort((p, q) => p - q), m = s.length >> 1;
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-  };
-  const r = (v: number) => Math.round(v * 100) / 100;
-  const result = {
-    bench: 'cpu-step', impl: `tfjs ${tf.version_core} cpu`, model: `${D}-${H}-${C}`, batch: B, warmup: WARMUP, steps,
-    medianMs: r(median(total)), minMs: r(Math.min(...total)),
-    fwdBwdMedianMs: r(median(fb)), updateMedianMs: r(median(up)), finalLoss: Number(lastLoss.toFixed(4)),
-    leakedTensors: tf.memory().numTensors - baseline,
-  };
-  console.log('| impl | model | batch | steps | median ms/step | min ms/step | fwd+bwd median | update median | loss |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
-  console.log(`| ${result.impl} | ${result.model} | ${B} | ${steps} | ${result.medianMs} | ${result.minMs} | ${result.fwdBwdMedianMs} | ${result.updateMedianMs} | ${result.finalLoss} |`);
-  console.log(JSON.stringify(result));
+  reportStep(`tfjs ${tf.version_core} cpu`, `${D}-${H}-${C}`, B, { fwdBwd: fb, update: up }, lastLoss, { leakedTensors: tf.memory().numTensors - baseline });
 }
 
 main().catch((e) => {

@@ -1,5 +1,4 @@
-import { aroundAxis } from '../shape.ts';
-import { axisCases, axisInfer, type AxisAttrs } from './softmax.ts';
+import { axisCases, axisInfer, expSum, forEachLane, type AxisAttrs } from './softmax.ts';
 import type { OpSpec } from './spec.ts';
 
 /** y = x - max - log sum exp(x - max) along axis; dx = dy - exp(y) sum(dy) along the same axis. */
@@ -9,31 +8,20 @@ export const log_softmax: OpSpec<AxisAttrs> = {
   infer: ([x], attrs) => axisInfer('log_softmax', x, attrs),
   saves: { inputs: [], output: true },
   fwd([x], y, { axis }) {
-    const { outer, n, inner } = aroundAxis(x.shape, axis);
     const [X, Y] = [x.data, y.data];
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const base = o * n * inner + i;
-        let m = -Infinity;
-        for (let j = 0; j < n; j++) m = Math.max(m, X[base + j * inner]);
-        let s = 0;
-        for (let j = 0; j < n; j++) s += Math.exp(X[base + j * inner] - m);
-        const lse = m + Math.log(s); // NOTE: log-sum-exp shifted by the max: exact for large logits
-        for (let j = 0; j < n; j++) Y[base + j * inner] = X[base + j * inner] - lse;
-      }
-    }
+    forEachLane(x.shape, axis, (base, n, stride) => {
+      const { max, sum } = expSum(X, base, n, stride);
+      const lse = max + Math.log(sum); // log-sum-exp, exact for large logits
+      for (let j = 0; j < n; j++) Y[base + j * stride] = X[base + j * stride] - lse;
+    });
   },
   vjp({ y, dy, attrs: { axis } }, _wrt, dx) {
-    const { outer, n, inner } = aroundAxis(y!.shape, axis);
     const [Y, G, D] = [y!.data, dy.data, dx.data];
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const base = o * n * inner + i;
-        let total = 0;
-        for (let j = 0; j < n; j++) total += G[base + j * inner];
-        for (let j = 0; j < n; j++) D[base + j * inner] = G[base + j * inner] - Math.exp(Y[base + j * inner]) * total;
-      }
-    }
+    forEachLane(y!.shape, axis, (base, n, stride) => {
+      let total = 0;
+      for (let j = 0; j < n; j++) total += G[base + j * stride];
+      for (let j = 0; j < n; j++) D[base + j * stride] = G[base + j * stride] - Math.exp(Y[base + j * stride]) * total; // softmax = exp(y)
+    });
   },
   test: {
     cases: axisCases(),

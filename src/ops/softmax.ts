@@ -1,6 +1,5 @@
-import { formatShape } from '../shape.ts';
 import { fail } from '../errors.ts';
-import { aroundAxis } from '../shape.ts';
+import { aroundAxis, formatShape, type Shape } from '../shape.ts';
 import type { Meta, OpSpec, TestCase } from './spec.ts';
 
 export interface AxisAttrs {
@@ -15,30 +14,19 @@ export const softmax: OpSpec<AxisAttrs> = {
   infer: ([x], attrs) => axisInfer('softmax', x, attrs),
   saves: { inputs: [], output: true },
   fwd([x], y, { axis }) {
-    const { outer, n, inner } = aroundAxis(x.shape, axis);
     const [X, Y] = [x.data, y.data];
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const base = o * n * inner + i;
-        let m = -Infinity;
-        for (let j = 0; j < n; j++) m = Math.max(m, X[base + j * inner]); // NOTE: subtract the max so exp cannot overflow
-        let s = 0;
-        for (let j = 0; j < n; j++) s += Math.exp(X[base + j * inner] - m);
-        for (let j = 0; j < n; j++) Y[base + j * inner] = Math.exp(X[base + j * inner] - m) / s;
-      }
-    }
+    forEachLane(x.shape, axis, (base, n, stride) => {
+      const { max, sum } = expSum(X, base, n, stride);
+      for (let j = 0; j < n; j++) Y[base + j * stride] = Math.exp(X[base + j * stride] - max) / sum;
+    });
   },
   vjp({ y, dy, attrs: { axis } }, _wrt, dx) {
-    const { outer, n, inner } = aroundAxis(y!.shape, axis);
     const [Y, G, D] = [y!.data, dy.data, dx.data];
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const base = o * n * inner + i;
-        let dot = 0;
-        for (let j = 0; j < n; j++) dot += G[base + j * inner] * Y[base + j * inner];
-        for (let j = 0; j < n; j++) D[base + j * inner] = Y[base + j * inner] * (G[base + j * inner] - dot);
-      }
-    }
+    forEachLane(y!.shape, axis, (base, n, stride) => {
+      let dot = 0;
+      for (let j = 0; j < n; j++) dot += G[base + j * stride] * Y[base + j * stride];
+      for (let j = 0; j < n; j++) D[base + j * stride] = Y[base + j * stride] * (G[base + j * stride] - dot);
+    });
   },
   test: {
     cases: axisCases(),
@@ -67,4 +55,19 @@ export function axisCases(): TestCase<AxisAttrs>[] {
     { shapes: [[3, 1]], attrs: { axis: 1 } },
     { shapes: [[0, 5]], attrs: { axis: 1 } },
   ];
+}
+
+/** Calls fn(base, n, stride) for every 1-D lane of shape along axis: elements base + j * stride, j < n. */
+export function forEachLane(shape: Shape, axis: number, fn: (base: number, n: number, stride: number) => void): void {
+  const { outer, n, inner } = aroundAxis(shape, axis);
+  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) fn(o * n * inner + i, n, inner);
+}
+
+/** Max of a lane and the sum of exp(x - max) over it. NOTE: shifting by the max keeps exp from overflowing. */
+export function expSum(x: ArrayLike<number>, base: number, n: number, stride: number): { max: number; sum: number } {
+  let max = -Infinity;
+  for (let j = 0; j < n; j++) max = Math.max(max, x[base + j * stride]);
+  let sum = 0;
+  for (let j = 0; j < n; j++) sum += Math.exp(x[base + j * stride] - max);
+  return { max, sum };
 }

@@ -1,4 +1,5 @@
 import { checkLabels } from './labels.ts';
+import { expSum } from './softmax.ts';
 import { lossCases, lossInfer } from './loss.ts';
 import type { OpSpec } from './spec.ts';
 
@@ -22,7 +23,7 @@ export const softmax_cross_entropy: OpSpec<Attrs> = {
     const Z = logits.data;
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const { max, sum } = expSum(Z, i * c, c);
+      const { max, sum } = expSum(Z, i * c, c, 1);
       total += max + Math.log(sum) - Z[i * c + labels.data[i]]; // -log p_y = lse(z) - z_y
     }
     y.data[0] = total / n;
@@ -33,7 +34,7 @@ export const softmax_cross_entropy: OpSpec<Attrs> = {
     const Z = logits!.data;
     const g = dy.data[0] / n;
     for (let i = 0; i < n; i++) {
-      const { max, sum } = expSum(Z, i * c, c);
+      const { max, sum } = expSum(Z, i * c, c, 1);
       for (let j = 0; j < c; j++) dx.data[i * c + j] = (Math.exp(Z[i * c + j] - max) / sum) * g;
       dx.data[i * c + labels!.data[i]] -= g; // p - onehot
     }
@@ -46,12 +47,3 @@ export const softmax_cross_entropy: OpSpec<Attrs> = {
     ],
   },
 };
-
-/** Max of a row and sum of exp(z - max): the stable pieces of log-sum-exp. */
-function expSum(z: ArrayLike<number>, start: number, c: number): { max: number; sum: number } {
-  let max = -Infinity;
-  for (let j = 0; j < c; j++) max = Math.max(max, z[start + j]);
-  let sum = 0;
-  for (let j = 0; j < c; j++) sum += Math.exp(z[start + j] - max);
-  return { max, sum };
-}
