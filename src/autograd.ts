@@ -45,6 +45,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
   } else if (!sameShape(seed.shape, root.shape)) {
     fail('backward', `seed gradient shape ${formatShape(seed.shape)} differs from the output shape ${formatShape(root.shape)}`);
   }
+  root.kept = true; // the loss: users read it after the step
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   noGrad(() => {
     const order = topologicalOrder(root);
@@ -54,6 +55,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
       grads.delete(t);
       if (t.isLeaf || t.retainsGrad) t.grad = t.grad ? t.grad.add(dy) : dy;
       if (t.isLeaf || t.node?.kind !== 'fwd') continue;
+      t.backwardDone = true;
       const { op, inputs } = t.node;
       op.inputs.forEach((spec, wrt) => {
         const x = inputs[wrt];

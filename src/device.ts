@@ -1,45 +1,118 @@
-import { ChainruleError } from './errors.ts';
 import type { Backend } from './backend/backend.ts';
 import { cpu } from './backend/cpu.ts';
+import { DeviceError } from './errors.ts';
+
+export { DeviceError };
 
 export type DeviceName = 'webgpu' | 'cpu';
 
 export interface InitOptions {
-  /** 'webgpu' | 'cpu'; omitted = the best available. */
+  /** 'webgpu' | 'cpu'; omitted = WebGPU when an adapter exists, else the CPU reference. */
   device?: DeviceName;
+  /** Check every node against the CPU reference (slow; for hunting a wrong kernel). */
+  verify?: boolean;
+  /** Print nothing when falling back to the CPU. */
+  quiet?: boolean;
 }
 
 export interface DeviceInfo {
   device: DeviceName;
-  /** Human-readable description of what computes. */
+  /** Adapter vendor and architecture ('swiftshader' for Chrome's CPU implementation of WebGPU). */
+  vendor: string;
+  architecture: string;
   description: string;
-}
-
-/** Thrown when a requested device cannot be used; the message says why. */
-export class DeviceError extends ChainruleError {
-  override name = 'DeviceError';
+  /** True for software adapters (SwiftShader, or an adapter marked as fallback). */
+  software: boolean;
+  /** Limits that decide what fits: largest storage binding, workgroups per dimension. */
+  limits: { maxStorageBufferBindingSize: number; maxComputeWorkgroupsPerDimension: number; maxBufferSize: number };
+  verify: boolean;
 }
 
 let backend: Backend = cpu;
+let verifying = false;
+let info: DeviceInfo = cpuInfo();
 
 /**
- * Chooses the device. Until called, chainrule computes on the CPU reference.
- * The WebGPU backend is not part of this build yet: asking for it throws a DeviceError.
+ * Chooses the device. Without an argument: WebGPU if an adapter exists, else the CPU reference (said
+ * once on the console). `{ device: 'webgpu' }` without an adapter throws a DeviceError saying why.
+ * Until init is called, chainrule computes on the CPU reference. Tensors made before init stay
+ * where they were made and are copied to the new device when an op needs them there.
  */
 export async function init(options: InitOptions = {}): Promise<DeviceInfo> {
-  const device = options.device ?? 'cpu';
-  if (device === 'webgpu') {
-    throw new DeviceError("init: the 'webgpu' device is not available in this build of chainrule yet; use { device: 'cpu' }");
+  const wanted = options.device;
+  if (wanted !== undefined && wanted !== 'webgpu' && wanted !== 'cpu') {
+    throw new DeviceError(`init: unknown device '${String(wanted)}' (expected 'webgpu' or 'cpu')`);
   }
-  if (device !== 'cpu') throw new DeviceError(`init: unknown device '${String(device)}' (expected 'webgpu' or 'cpu')`);
+  dispose();
+  verifying = options.verify ?? false;
+  if (wanted === 'cpu') return (info = { ...cpuInfo(), verify: verifying });
+  const { WebGpuBackend } = await import('./backend/webgpu.ts');
+  const { requestAdapter } = await import('./backend/webgpu/gpu.ts');
+  try {
+    const adapter = await requestAdapter();
+    const device = await adapter.requestDevice({ requiredLimits: requiredLimits(adapter) });
+    backend = new WebGpuBackend(device, adapter.info);
+    const a = adapter.info;
+    const software = a.architecture === 'swiftshader' || (a as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+    info = {
+      device: 'webgpu',
+      vendor: a.vendor,
+      architecture: a.architecture,
+      description: [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') || 'WebGPU adapter',
+      software,
+      limits: {
+        maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+        maxComputeWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
+        maxBufferSize: device.limits.maxBufferSize,
+      },
+      verify: verifying,
+    };
+    return info;
+  } catch (e) {
+    if (wanted === 'webgpu') throw e;
+    if (!options.quiet) console.warn(`chainrule: no WebGPU (${(e as Error).message}); computing on the CPU reference`);
+    return (info = { ...cpuInfo(), verify: verifying });
+  }
+}
+
+/** Asks for the adapter's largest storage binding and buffer, so big tensors fit where the hardware allows. */
+function requiredLimits(adapter: GPUAdapter): Record<string, number> {
+  return {
+    maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+    maxBufferSize: adapter.limits.maxBufferSize,
+    maxComputeWorkgroupsPerDimension: adapter.limits.maxComputeWorkgroupsPerDimension,
+  };
+}
+
+/** Releases the GPU device (Dawn in Node keeps polling while one is alive) and returns to the CPU. */
+export function dispose(): void {
+  const old = backend as Backend & { destroy?: () => void };
   backend = cpu;
-  return deviceInfo();
+  info = cpuInfo();
+  old.destroy?.();
 }
 
 export function currentBackend(): Backend {
   return backend;
 }
 
+export function isVerifying(): boolean {
+  return verifying;
+}
+
+/** What computes: the adapter and its limits, or the CPU reference. */
 export function deviceInfo(): DeviceInfo {
-  return { device: backend.name, description: 'CPU reference (typed arrays in JavaScript)' };
+  return { ...info, limits: { ...info.limits } };
+}
+
+function cpuInfo(): DeviceInfo {
+  return {
+    device: 'cpu',
+    vendor: '',
+    architecture: '',
+    description: 'CPU reference (typed arrays in JavaScript)',
+    software: true,
+    limits: { maxStorageBufferBindingSize: Infinity, maxComputeWorkgroupsPerDimension: Infinity, maxBufferSize: Infinity },
+    verify: verifying,
+  };
 }

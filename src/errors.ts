@@ -3,6 +3,11 @@ export class ChainruleError extends Error {
   override name = 'ChainruleError';
 }
 
+/** Thrown when a requested device cannot be used; the message says why. */
+export class DeviceError extends ChainruleError {
+  override name = 'DeviceError';
+}
+
 /** A user's mistake caught while building the graph: bad shapes, dtypes, labels, data. */
 export class OpError extends ChainruleError {
   override name = 'OpError';

@@ -1,19 +1,74 @@
-import { assert } from './errors.ts';
-import { depsOf } from './graph.ts';
+import { cpu } from './backend/cpu.ts';
+import type { Backend, Storage } from './backend/backend.ts';
 import { currentBackend } from './device.ts';
+import { assert, ChainruleError } from './errors.ts';
+import { depsOf } from './graph.ts';
 import type { Tensor } from './tensor.ts';
 
 /**
- * Computes every pending tensor the targets depend on, inputs before outputs.
- * Invariant: a tensor has storage once realized; its node is dropped then unless autograd still
- * needs it (a non-leaf), so finished work does not keep its inputs alive.
+ * Runs pending nodes as one plan: topological order, one submit on a GPU.
+ * Invariants:
+ * - a tensor's `uses` counts the unrealized nodes that read it;
+ * - a value computed by a plan is released at its last use when nothing can still need it: it is
+ *   not a target, no pending node reads it, it is not a gradient in .grad or kept, and autograd is
+ *   done with it. Its node stays, so reading it later recomputes it from its (immutable) inputs;
+ * - values that survive a plan drop their node if they are leaves, so finished work does not keep
+ *   its inputs alive.
  */
-export function realize(targets: readonly Tensor[]): void {
+export function realize(targets: readonly Tensor[], transfers?: Map<Tensor, Storage>): void {
+  const order = pendingOrder(targets);
+  if (order.length === 0) return;
+  const wanted = new Set(targets);
   const backend = currentBackend();
-  for (const t of pendingOrder(targets)) {
-    t.storage = backend.run(t.node!, t);
-    if (t.isLeaf) t.node = null; // autograd walks the nodes of non-leaves only
+  const storageFor = (b: Backend) => (t: Tensor): Storage => {
+    const s = t.storage!;
+    if (s.backend === b) return s;
+    const moved = transfers?.get(t) ?? (b !== cpu ? b.upload(cpu.peek(s)!) : undefined);
+    if (!moved) throw new ChainruleError(`${t} lives on ${s.backend.name} and is needed on ${b.name}: read it with await t.data()`);
+    transfers?.set(t, moved);
+    return moved;
+  };
+  for (const t of order) {
+    const node = t.node!;
+    const b = backendFor(t, backend);
+    b.checkSize(node.op.name, t);
+    t.storage = b.run(node, t, storageFor(b));
+    for (const d of depsOf(node)) {
+      d.uses--;
+      if (!wanted.has(d) && releasable(d)) {
+        d.storage!.backend.release(d.storage!);
+        d.storage = null;
+        for (const dd of depsOf(d.node!)) dd.uses++; // its node is pending again
+      }
+    }
   }
+  backend.flush();
+  for (const t of order) if (t.storage && t.isLeaf) t.node = null;
+}
+
+/** Like realize, but first copies GPU values that float64 (CPU-only) nodes need to the host. */
+export async function realizeAsync(targets: readonly Tensor[]): Promise<void> {
+  const order = pendingOrder(targets);
+  const backend = currentBackend();
+  const transfers = new Map<Tensor, Storage>();
+  if (backend !== cpu) {
+    const needed = new Set<Tensor>();
+    for (const t of order) {
+      if (backendFor(t, backend) !== cpu) continue;
+      for (const d of depsOf(t.node!)) if (d.storage && d.storage.backend !== cpu) needed.add(d);
+    }
+    for (const d of needed) transfers.set(d, cpu.upload(await d.storage!.backend.read(d.storage!, d)));
+  }
+  realize(targets, transfers);
+}
+
+/** float64 exists on the CPU reference only; everything else runs on the current device. */
+function backendFor(t: Tensor, current: Backend): Backend {
+  return t.dtype === 'float64' ? cpu : current;
+}
+
+function releasable(t: Tensor): boolean {
+  return !!t.storage && !!t.node && t.uses === 0 && !t.held && !t.kept && (!t.requiresGrad || t.backwardDone);
 }
 
 /** Unrealized tensors reachable from the targets, in topological order (iterative: graphs can be deep). */

@@ -48,14 +48,16 @@ export function broadcastShapes(op: string, a: Shape, b: Shape, names = ['a', 'b
  * `inShape` must broadcast to `outShape`.
  */
 export function broadcastIndex(inShape: Shape, outShape: Shape): Int32Array {
-  const n = sizeOf(outShape);
-  const map = new Int32Array(n);
+  const map = new Int32Array(sizeOf(outShape));
+  odometer(outShape, broadcastStrides(inShape, outShape), map);
+  return map;
+}
+
+/** Stride of each output dimension in the input (`inShape` broadcast to `outShape`): 0 where broadcast. */
+export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
   const lead = outShape.length - inShape.length;
   const inStrides = stridesOf(inShape);
-  // Stride of each output dimension in the input: 0 where the input is broadcast.
-  const step = outShape.map((_, i) => (i < lead || inShape[i - lead] === 1 ? 0 : inStrides[i - lead]));
-  odometer(outShape, step, map);
-  return map;
+  return outShape.map((_, i) => (i < lead || inShape[i - lead] === 1 ? 0 : inStrides[i - lead]));
 }
 
 /**

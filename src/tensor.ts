@@ -1,9 +1,10 @@
 import { backward } from './autograd.ts';
+import { cpu } from './backend/cpu.ts';
 import { currentBackend } from './device.ts';
 import { allocate, dtypeOf, isFloat, type DType, type Values } from './dtype.ts';
 import { ChainruleError, fail, firstUserFrame } from './errors.ts';
-import { realize } from './executor.ts';
-import type { Node } from './graph.ts';
+import { realize, realizeAsync } from './executor.ts';
+import { depsOf, type Node } from './graph.ts';
 import type { Storage } from './backend/backend.ts';
 import * as api from './ops/api.ts';
 import { normals, rng } from './random.ts';
@@ -27,9 +28,17 @@ export class Tensor {
   readonly dtype: DType;
   /** How this tensor is computed; null for leaves and for realized tensors autograd no longer needs. */
   node: Node | null;
-  /** Where its value lives once computed. */
-  storage: Storage | null;
-  grad: Tensor | null = null;
+  #grad: Tensor | null = null;
+  /** Number of unrealized nodes that read this tensor (the executor frees values no one will read). */
+  uses = 0;
+  /** Set once backward() has recorded the VJPs that read this tensor. */
+  backwardDone = false;
+  /** Kept after a plan even if nothing reads it: a backward root, or on request (keep()). */
+  kept = false;
+  /** Held as some tensor's .grad: a user will read it. */
+  held = false;
+  // The owner of the value, shared with the finalizer that frees GPU memory when this tensor is collected.
+  readonly #owner: { storage: Storage | null } = { storage: null };
   /** Set by retainGrad(): a non-leaf that keeps its gradient in .grad. */
   retainsGrad = false;
   #requiresGrad: boolean;
@@ -42,9 +51,30 @@ export class Tensor {
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     this.node = init.node ?? null;
+    if (this.node) for (const d of depsOf(this.node)) d.uses++;
     this.storage = init.storage ?? null;
     this.#requiresGrad = init.requiresGrad ?? false;
     this.isLeaf = !(this.#requiresGrad && this.node?.kind === 'fwd');
+  }
+
+  /** Where the value lives once computed; null while pending (or after the executor freed it). */
+  get storage(): Storage | null {
+    return this.#owner.storage;
+  }
+
+  set storage(s: Storage | null) {
+    if (s && s.backend.name !== 'cpu' && !this.#owner.storage) finalizer.register(this, this.#owner);
+    this.#owner.storage = s;
+  }
+
+  /** The gradient after backward(). Gradients are held: the executor never frees them. */
+  get grad(): Tensor | null {
+    return this.#grad;
+  }
+
+  set grad(g: Tensor | null) {
+    if (g) g.held = true;
+    this.#grad = g;
   }
 
   get requiresGrad(): boolean {
@@ -87,10 +117,17 @@ export class Tensor {
     return this;
   }
 
+  /** Keeps this value after the plan that computes it, so reading it later needs no recomputation. */
+  keep(): this {
+    this.kept = true;
+    return this;
+  }
+
   /** The values, flat in row-major order: Float32Array (Float64Array for float64) or Int32Array. */
   async data(): Promise<Values> {
-    this.realize();
-    return currentBackend().read(this.storage!);
+    await realizeAsync([this]);
+    const s = this.storage!;
+    return s.backend.read(s, this);
   }
 
   /** The values as nested arrays (a number for a scalar). */
@@ -123,7 +160,7 @@ export class Tensor {
   /** The same value as a new leaf outside the graph (shares the computed storage). */
   detach(): Tensor {
     this.realize();
-    return new Tensor(this.shape, this.dtype, { storage: this.storage! });
+    return new Tensor(this.shape, this.dtype, { storage: this.storage!.backend.share(this.storage!) });
   }
 
   onesLike(): Tensor {
@@ -157,6 +194,11 @@ export class Tensor {
   oneHot(classes: number) { return api.oneHot(this, classes); }
   l2() { return api.l2(this); }
 }
+
+// Frees a collected tensor's GPU memory (CPU values are ordinary garbage).
+const finalizer = new FinalizationRegistry<{ storage: Storage | null }>((owner) => {
+  if (owner.storage) owner.storage.backend.release(owner.storage);
+});
 
 /**
  * Makes a leaf tensor: `tensor([[1, 2], [3, 4]])`, `tensor([0, 2, 1], { dtype: 'int32' })`,
@@ -222,7 +264,8 @@ function flatten(data: NestedArray): { flat: number[]; shape: number[] } {
 }
 
 export function fromValues(values: Values, shape: Shape, requiresGrad = false): Tensor {
-  const t = new Tensor(shape, dtypeOf(values), { storage: currentBackend().upload(values) });
+  const backend = values instanceof Float64Array ? cpu : currentBackend(); // float64 is CPU-only
+  const t = new Tensor(shape, dtypeOf(values), { storage: backend.upload(values) });
   if (requiresGrad) t.requiresGrad = true;
   return t;
 }

@@ -75,3 +75,18 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 }
+
+/** Runs an op's CPU VJP directly for input `wrt`: the full-shape cotangent, as a kernel writes it. */
+export function runVjp(spec: AnyOpSpec, args: readonly Arg[], attrs: unknown, dy: Arg, wrt: number): Arg {
+  const y = runForward(spec, args, attrs);
+  const shape = spec.vjpShape ? spec.vjpShape(args, y, wrt, attrs) : args[wrt].shape;
+  const dx: Arg = { shape, dtype: args[wrt].dtype, data: allocate(args[wrt].dtype, sizeOf(shape)) };
+  const saved = (i: number) => (spec.saves.inputs.includes(i) ? args[i] : null);
+  spec.vjp!({ x: args.map((_, i) => saved(i)), xMeta: args, y: spec.saves.output ? y : null, dy, attrs }, wrt, dx);
+  return dx;
+}
+
+/** The same inputs in float32 (labels stay int32). */
+export function toFloat32(args: readonly Arg[]): Arg[] {
+  return args.map((a) => (a.dtype === 'int32' ? a : { ...a, dtype: 'float32', data: Float32Array.from(a.data) }));
+}

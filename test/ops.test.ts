@@ -73,15 +73,16 @@ describe.each(registry.map((spec) => [spec.name, spec] as const))('%s', (_name, 
     const differentiable = spec.inputs.some((i) => i.differentiable);
     expect(typeof spec.vjp === 'function').toBe(differentiable);
     const bindings = kernelBindings(spec);
-    expect(bindings.fwd).toEqual([...spec.inputs.map((i) => i.name), 'y']);
-    expect(bindings.vjp.slice(-2)).toEqual(['dy', 'dx']);
-    for (const s of spec.saves.inputs) expect(bindings.vjp).toContain(spec.inputs[s].name);
+    const names = (list: { name: string }[]) => list.map((b) => b.name);
+    expect(names(bindings.fwd)).toEqual(['p', ...spec.inputs.map((i) => i.name), 'y']);
+    expect(names(bindings.vjp).slice(-2)).toEqual(['dy', 'dx']);
+    for (const s of spec.saves.inputs) expect(names(bindings.vjp)).toContain(spec.inputs[s].name);
   });
 });
 
 describe('registry', () => {
   it('lists every op file in src/ops exactly once', () => {
-    const helpers = new Set(['index', 'spec', 'api', 'elementwise', 'reduce', 'labels', 'loss']);
+    const helpers = new Set(['index', 'spec', 'api', 'elementwise', 'reduce', 'labels', 'loss', 'params']);
     const files = readdirSync(new URL('../src/ops', import.meta.url))
       .map((f) => f.replace(/\.ts$/, ''))
       .filter((f) => !helpers.has(f));

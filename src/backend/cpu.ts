@@ -14,17 +14,18 @@ class CpuStorage implements Storage {
   ) {}
 }
 
-function argOf(t: Tensor): Arg {
-  assert(t.storage instanceof CpuStorage, `${t} is not realized on the CPU`);
-  return { shape: t.shape, dtype: t.dtype, data: t.storage.values };
-}
 
 export const cpu: Backend = {
   name: 'cpu',
   upload(values) {
     return new CpuStorage(cpu, values);
   },
-  run(node: Node, out: Meta) {
+  run(node: Node, out: Meta, input: (t: Tensor) => Storage) {
+    const argOf = (t: Tensor): Arg => {
+      const s = input(t);
+      assert(s instanceof CpuStorage, `${t} is not on the CPU`);
+      return { shape: t.shape, dtype: t.dtype, data: s.values };
+    };
     const y: Arg = { ...out, data: allocate(out.dtype, sizeOf(out.shape)) };
     if (node.kind === 'fwd') {
       node.op.fwd(node.inputs.map(argOf), y, node.attrs);
@@ -41,6 +42,10 @@ export const cpu: Backend = {
     }
     return new CpuStorage(cpu, y.data);
   },
+  flush() {},
+  share: (storage) => storage,
+  release() {}, // the garbage collector frees typed arrays
+  checkSize() {},
   peek(storage) {
     return storage instanceof CpuStorage ? storage.values : undefined;
   },

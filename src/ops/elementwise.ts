@@ -1,5 +1,6 @@
 import { promoteFloat } from '../dtype.ts';
-import { broadcastIndex, broadcastShapes, sameShape, sizeOf, type Shape } from '../shape.ts';
+import { broadcastIndex, broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from '../shape.ts';
+import { Params } from './params.ts';
 import type { Arg, OpSpec, TestSpec } from './spec.ts';
 
 type Attrs = Record<string, never>;
@@ -25,6 +26,10 @@ export function unaryOp(def: {
       const xs = x.data;
       const ys = y.data;
       for (let i = 0; i < ys.length; i++) ys[i] = f(xs[i]);
+    },
+    gpu: {
+      fwd: (_x, y) => ({ threads: sizeOf(y.shape), params: new Params().u32(sizeOf(y.shape)) }),
+      vjp: (_x, _y, _wrt, dx) => ({ threads: sizeOf(dx.shape), params: new Params().u32(sizeOf(dx.shape)) }),
     },
     vjp({ x: [x], y, dy }, _wrt, dx) {
       const xs = x?.data;
@@ -82,8 +87,21 @@ export function binaryOp(def: {
       }
     },
     vjpShape: (_x, y) => y.shape,
+    gpu: {
+      fwd: ([a, b], y) => ({ threads: sizeOf(y.shape), params: broadcastParams(def.name, a.shape, b.shape, y.shape, 0) }),
+      vjp: ([a, b], _y, wrt, dx) => ({ threads: sizeOf(dx.shape), params: broadcastParams(def.name, a.shape, b.shape, dx.shape, wrt) }),
+    },
     test: def.test,
   };
+}
+
+/** Params of the broadcasting kernels: n, ndim, wrt, then the output shape and a's and b's strides in it. */
+function broadcastParams(op: string, a: Shape, b: Shape, out: Shape, wrt: number): Params {
+  return new Params()
+    .u32(sizeOf(out), out.length, wrt)
+    .dims(out, op)
+    .dims(broadcastStrides(a, out), op)
+    .dims(broadcastStrides(b, out), op);
 }
 
 /**

@@ -1,5 +1,6 @@
-import type { DType, FloatArray, Values } from '../dtype.ts';
+import type { DType, Values } from '../dtype.ts';
 import type { Shape } from '../shape.ts';
+import type { Dispatch } from './params.ts';
 
 /** Shape and element type of a tensor, known before any value is computed. */
 export interface Meta {
@@ -84,19 +85,44 @@ export interface OpSpec<A = Record<string, never>> {
   vjp?(ctx: VjpContext<A>, wrt: number, dx: Arg): void;
   /** Shape of the cotangent the VJP writes for input `wrt`: the input's shape unless the op broadcasts. */
   vjpShape?(x: readonly Meta[], y: Meta, wrt: number, attrs: A): Shape;
+  /** Launch sizes and params of shaders/<name>.wgsl: <name>_fwd, and <name>_vjp for input `wrt`. */
+  readonly gpu: GpuKernels<A>;
   readonly test: TestSpec<A>;
+}
+
+/** How the WebGPU backend launches an op's two kernels. */
+export interface GpuKernels<A> {
+  fwd(x: readonly Meta[], y: Meta, attrs: A): Dispatch;
+  vjp?(x: readonly Meta[], y: Meta, wrt: number, dx: Meta, attrs: A): Dispatch;
 }
 
 export type AnyOpSpec = OpSpec<any>;
 
-/** Storage bindings of an op's two kernels, in binding order (group 0), derived from the spec. */
-export function kernelBindings(spec: AnyOpSpec): { fwd: string[]; vjp: string[] } {
-  const names = spec.inputs.map((i) => i.name);
-  const saved = spec.saves.inputs.map((i) => names[i]);
-  return {
-    fwd: [...names, 'y'],
-    vjp: [...saved, ...(spec.saves.output ? ['y'] : []), 'dy', 'dx'],
-  };
+/** One binding of a kernel: its WGSL variable name, number in group 0, and buffer type. */
+export interface Binding {
+  readonly name: string;
+  readonly binding: number;
+  readonly type: 'uniform' | 'read-only-storage' | 'storage';
 }
 
-export type { FloatArray, Values };
+/**
+ * Bindings of an op's two kernels, derived from the spec. Each name has one binding number for both
+ * entry points, so one WGSL variable serves both: p = 0 (uniform params), inputs 1..k (read-only),
+ * y = k+1 (read_write: the forward writes it, the VJP may read it), dy = k+2, dx = k+3 (read_write).
+ */
+export function kernelBindings(spec: AnyOpSpec): { fwd: Binding[]; vjp: Binding[] } {
+  const k = spec.inputs.length;
+  const p: Binding = { name: 'p', binding: 0, type: 'uniform' };
+  const input = (i: number): Binding => ({ name: spec.inputs[i].name, binding: i + 1, type: 'read-only-storage' });
+  const y: Binding = { name: 'y', binding: k + 1, type: 'storage' };
+  return {
+    fwd: [p, ...spec.inputs.map((_, i) => input(i)), y],
+    vjp: [
+      p,
+      ...spec.saves.inputs.map(input),
+      ...(spec.saves.output ? [y] : []),
+      { name: 'dy', binding: k + 2, type: 'read-only-storage' },
+      { name: 'dx', binding: k + 3, type: 'storage' },
+    ],
+  };
+}

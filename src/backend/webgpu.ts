@@ -1,0 +1,219 @@
+import { dtypeOf, type DType, type Values } from '../dtype.ts';
+import { assert, ChainruleError, fail } from '../errors.ts';
+import type { Node } from '../graph.ts';
+import type { Meta } from '../ops/spec.ts';
+import { formatShape, sizeOf } from '../shape.ts';
+import { counters } from '../stats.ts';
+import type { Tensor } from '../tensor.ts';
+import type { Backend, Storage } from './backend.ts';
+import { BufferUsage, MapRead } from './webgpu/gpu.ts';
+import { Kernels } from './webgpu/kernels.ts';
+import { BufferPool } from './webgpu/pool.ts';
+
+/** The device failed: lost, out of memory, or a validation error. Names the adapter and the cause. */
+export class GpuError extends ChainruleError {
+  override name = 'GpuError';
+}
+
+/** A tensor's value on the GPU. `host` keeps uploaded int32 data (labels) so shape rules can check values. */
+class GpuStorage implements Storage {
+  refs = 1;
+  constructor(
+    readonly backend: WebGpuBackend,
+    readonly buffer: GPUBuffer,
+    readonly bytes: number,
+    readonly dtype: DType,
+    readonly host?: Values,
+  ) {}
+}
+
+/**
+ * The WebGPU device. Invariants:
+ * - every dispatch of a plan goes into one compute pass of one command encoder; flush() submits it,
+ *   and readback, destroy and the end of a plan flush first;
+ * - a storage buffer is lent to at most one live GpuStorage and returns to the pool when its refs
+ *   reach 0; buffers released while a plan is encoding are reused only by later dispatches of that
+ *   plan (ordered within the pass), never by a queue write, which would run before the plan;
+ * - every kernel writes every element of its output, so pooled buffers need no clearing;
+ * - errors from the device (validation, out of memory, loss) are kept and thrown at the next sync.
+ */
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu';
+  readonly kernels: Kernels;
+  readonly #pool: BufferPool;
+  readonly #uniforms = new Map<string, GPUBuffer>();
+  #encoder: GPUCommandEncoder | null = null;
+  #pass: GPUComputePassEncoder | null = null;
+  #releasedInPlan: GPUBuffer[] = [];
+  #error: Error | null = null;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: GPUAdapterInfo,
+  ) {
+    this.kernels = new Kernels(device);
+    this.#pool = new BufferPool(device);
+    device.addEventListener('uncapturederror', (e) => {
+      const error = (e as GPUUncapturedErrorEvent).error;
+      this.#error ??= new GpuError(`webgpu: ${error.constructor.name}: ${error.message}`);
+      console.error(this.#error.message);
+    });
+    void device.lost.then((info) => {
+      if (info.reason !== 'destroyed') this.#error ??= new GpuError(`webgpu: device lost (${info.reason}): ${info.message}`);
+    });
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  /** Throws an OpError naming the limit if a tensor of this shape cannot be bound. */
+  checkSize(op: string, meta: Meta): void {
+    const bytes = sizeOf(meta.shape) * 4;
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    if (bytes > limit) fail(op, `tensor ${formatShape(meta.shape)} needs ${bytes} bytes, over this device's maxStorageBufferBindingSize of ${limit} bytes`);
+    if (meta.dtype === 'float64') fail(op, 'float64 exists on the CPU reference only; WebGPU computes in float32');
+  }
+
+  upload(values: Values): Storage {
+    this.checkSize('upload', { shape: [values.length], dtype: values instanceof Float64Array ? 'float64' : 'float32' });
+    const buffer = this.#pool.acquire(values.byteLength);
+    this.device.queue.writeBuffer(buffer, 0, values.buffer, values.byteOffset, values.byteLength);
+    counters.bytesUploaded += values.byteLength;
+    counters.liveTensors++;
+    const dtype = dtypeOf(values);
+    return new GpuStorage(this, buffer, values.byteLength, dtype, dtype === 'int32' ? values.slice() : undefined);
+  }
+
+  run(node: Node, out: Meta, input: (t: Tensor) => Storage): Storage {
+    const { op, attrs } = node;
+    const kind = node.kind;
+    const kernel = this.kernels.get(op, kind);
+    const dispatch =
+      kind === 'fwd' ? op.gpu.fwd(node.inputs, out, attrs) : op.gpu.vjp!(node.xMeta, node.dy, node.wrt, out, attrs);
+    const bytes = sizeOf(out.shape) * 4;
+    const buffer = this.#acquire(bytes);
+    const y = new GpuStorage(this, buffer, bytes, out.dtype);
+    counters.liveTensors++;
+    const byName = new Map<string, Tensor | GpuStorage>();
+    if (kind === 'fwd') {
+      op.inputs.forEach((spec, i) => byName.set(spec.name, node.inputs[i]));
+      byName.set('y', y);
+    } else {
+      op.inputs.forEach((spec, i) => node.x[i] && byName.set(spec.name, node.x[i]!));
+      if (node.y) byName.set('y', node.y);
+      byName.set('dy', node.dy);
+      byName.set('dx', y);
+    }
+    const entries = kernel.bindings.map((b): GPUBindGroupEntry => {
+      if (b.name === 'p') return { binding: 0, resource: { buffer: this.#uniform(dispatch.params.bytes()) } };
+      const s = byName.get(b.name);
+      const storage = s instanceof GpuStorage || s === undefined ? s : input(s);
+      assert(storage instanceof GpuStorage, `${op.name}_${kind}: binding ${b.name} has no GPU value`);
+      return { binding: b.binding, resource: { buffer: storage.buffer, offset: 0, size: Math.max(storage.bytes, 4) } };
+    });
+    const groups = dispatch.groups ?? Math.ceil((dispatch.threads ?? 0) / 64);
+    if (groups > 0) {
+      const pass = this.#beginPass();
+      pass.setPipeline(kernel.pipeline);
+      pass.setBindGroup(0, this.device.createBindGroup({ layout: kernel.layout, entries }));
+      const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+      const x = Math.min(groups, max);
+      const rows = Math.ceil(groups / x);
+      if (rows > max) fail(op.name, `needs ${groups} workgroups, over ${max} x ${max}`);
+      pass.dispatchWorkgroups(x, rows);
+      counters.dispatches++;
+    }
+    return y;
+  }
+
+  /** Submits the encoded plan, if any. Buffers released during it become free for any use. */
+  flush(): void {
+    if (!this.#encoder) return;
+    this.#pass?.end();
+    this.device.queue.submit([this.#encoder.finish()]);
+    counters.submits++;
+    this.#encoder = null;
+    this.#pass = null;
+    for (const b of this.#releasedInPlan.splice(0)) this.#pool.release(b);
+  }
+
+  peek(storage: Storage): Values | undefined {
+    return (storage as GpuStorage).host;
+  }
+
+  async read(storage: Storage): Promise<Values> {
+    const s = storage as GpuStorage;
+    this.flush();
+    const staging = this.device.createBuffer({ size: Math.max(s.bytes, 4), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    const encoder = this.device.createCommandEncoder();
+    if (s.bytes > 0) encoder.copyBufferToBuffer(s.buffer, 0, staging, 0, s.bytes);
+    this.device.queue.submit([encoder.finish()]);
+    counters.submits++;
+    counters.readbacks++;
+    counters.bytesRead += s.bytes;
+    await staging.mapAsync(MapRead);
+    const bytes = staging.getMappedRange().slice(0, s.bytes);
+    staging.unmap();
+    staging.destroy();
+    await this.sync();
+    return s.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
+  }
+
+  /** Throws the first device or shader error seen so far. */
+  async sync(): Promise<void> {
+    await this.kernels.check();
+    if (this.#error) throw this.#error;
+  }
+
+  release(storage: Storage): void {
+    const s = storage as GpuStorage;
+    if (--s.refs > 0) return;
+    counters.liveTensors--;
+    if (this.#encoder) this.#releasedInPlan.push(s.buffer); // reusable by this plan's later dispatches only
+    else this.#pool.release(s.buffer);
+  }
+
+  share(storage: Storage): Storage {
+    (storage as GpuStorage).refs++;
+    return storage;
+  }
+
+  destroy(): void {
+    this.flush();
+    this.#pool.clear();
+    for (const u of this.#uniforms.values()) u.destroy();
+    this.#uniforms.clear();
+    this.device.destroy();
+  }
+
+  #acquire(bytes: number): GPUBuffer {
+    // Within a plan, prefer buffers this plan already freed: the pass orders their reuse.
+    const i = this.#releasedInPlan.findIndex((b) => b.size === BufferPool.bucket(bytes));
+    if (i >= 0) return this.#releasedInPlan.splice(i, 1)[0];
+    return this.#pool.acquire(bytes);
+  }
+
+  /** Uniform buffers by content: the same params in every step reuse one buffer. */
+  #uniform(bytes: ArrayBuffer): GPUBuffer {
+    const key = Array.from(new Uint32Array(bytes)).join(',');
+    let buffer = this.#uniforms.get(key);
+    if (!buffer) {
+      if (this.#uniforms.size > 4096) {
+        this.flush(); // NOTE: destroy only after submitting work that may still bind them
+        for (const u of this.#uniforms.values()) u.destroy();
+        this.#uniforms.clear();
+      }
+      buffer = this.device.createBuffer({ size: bytes.byteLength, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+      this.device.queue.writeBuffer(buffer, 0, bytes);
+      this.#uniforms.set(key, buffer);
+    }
+    return buffer;
+  }
+
+  #beginPass(): GPUComputePassEncoder {
+    this.#encoder ??= this.device.createCommandEncoder();
+    this.#pass ??= this.#encoder.beginComputePass();
+    return this.#pass;
+  }
+}

@@ -1,0 +1,33 @@
+/** Counters a user can watch (`cr.stats()`): what the device did since init or the last reset. */
+export interface Stats {
+  /** Kernel launches. */
+  dispatches: number;
+  /** Command buffers handed to the GPU queue (one per plan, one per readback). */
+  submits: number;
+  /** Copies of a value back to the host (`await t.data()`). */
+  readbacks: number;
+  bytesUploaded: number;
+  bytesRead: number;
+  /** GPU bytes held by live tensors, and bytes idle in the buffer pool. */
+  liveBytes: number;
+  pooledBytes: number;
+  /** Tensors whose value is held on the device. */
+  liveTensors: number;
+  /** Shader pipelines compiled (each kernel once). */
+  pipelines: number;
+}
+
+export const counters: Stats = {
+  dispatches: 0, submits: 0, readbacks: 0, bytesUploaded: 0, bytesRead: 0,
+  liveBytes: 0, pooledBytes: 0, liveTensors: 0, pipelines: 0,
+};
+
+/** A snapshot of the counters. */
+export function stats(): Stats {
+  return { ...counters };
+}
+
+/** Zeroes the event counters (dispatches, submits, readbacks, bytes moved); gauges are kept. */
+export function resetStats(): void {
+  Object.assign(counters, { dispatches: 0, submits: 0, readbacks: 0, bytesUploaded: 0, bytesRead: 0 });
+}
