@@ -1,16 +1,18 @@
 import * as cr from '../src/index.ts';
-import { apply, vjpOf } from '../src/graph.ts';
-import { add } from '../src/ops/add.ts';
-import { fromValues } from '../src/tensor.ts';
+import { Tensor } from '../src/tensor.ts';
 await cr.init({ device: 'webgpu' });
-for (let it = 0; it < 300; it++) {
-  const a = fromValues(Float32Array.of(1,2,3,4,5), [5], true);
-  const b = fromValues(Float32Array.of(1,2,3,4,5), [5], true);
-  const y = apply(add, [a, b], {});
-  await y.data();
-  const dx = vjpOf(y, 0, fromValues(Float32Array.of(1,1,1,1,1), [5]));
-  await dx.data();
-  if (it % 10 === 0) (globalThis as any).gc?.();
-}
-console.log('done', cr.stats());
+const all: Tensor[] = [];
+const orig = Object.getOwnPropertyDescriptor(Tensor.prototype, 'storage')!;
+Object.defineProperty(Tensor.prototype, 'storage', { get: orig.get, set(s) { if (s && !all.includes(this)) all.push(this); orig.set!.call(this, s); } });
+const x = cr.randn([8, 6], { seed: 9 });
+const y = cr.tensor(Int32Array.from({ length: 8 }, (_, i) => i % 3));
+const mk = (s: number[]) => { const p = cr.randn(s).detach(); p.requiresGrad = true; return p; };
+const params = [mk([6, 5]), mk([5]), mk([5, 3]), mk([3])];
+all.length = 0;
+const [w1, b1, w2, b2] = params;
+const loss = cr.softmaxCrossEntropy(x.matmul(w1).add(b1).relu().matmul(w2).add(b2), y);
+loss.backward();
+const next = cr.noGrad(() => params.map((p) => p.sub(p.grad!.mul(0.1))));
+cr.realize([loss, ...next]);
+for (const t of all) if (t.storage) console.log(String(t), t.node?.kind, t.node?.op.name, 'held', t.held, 'kept', t.kept, 'uses', t.uses, 'leaf', t.isLeaf);
 cr.dispose();

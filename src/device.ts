@@ -92,6 +92,11 @@ export function dispose(): void {
   old.destroy?.();
 }
 
+/** Waits until the device has finished all submitted work (for timing); throws device errors. */
+export async function sync(): Promise<void> {
+  await backend.sync();
+}
+
 export function currentBackend(): Backend {
   return backend;
 }

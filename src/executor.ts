@@ -11,7 +11,8 @@ import type { Tensor } from './tensor.ts';
  * - a tensor's `uses` counts the unrealized nodes that read it;
  * - a value computed by a plan is released at its last use when nothing can still need it: it is
  *   not a target, no pending node reads it, it is not a gradient in .grad or kept, and autograd is
- *   done with it. Its node stays, so reading it later recomputes it from its (immutable) inputs;
+ *   done with it. Its node stays, so reading it later recomputes it from its inputs (recomputed in
+ *   turn if they were freed too; leaves are never freed by a plan, and are immutable);
  * - values that survive a plan drop their node if they are leaves, so finished work does not keep
  *   its inputs alive.
  */
@@ -34,16 +35,23 @@ export function realize(targets: readonly Tensor[], transfers?: Map<Tensor, Stor
     b.checkSize(node.op.name, t);
     t.storage = b.run(node, t, storageFor(b));
     for (const d of depsOf(node)) {
-      d.uses--;
+      d.uses = Math.max(0, d.uses - 1); // a recomputed value's inputs were counted down once already
       if (!wanted.has(d) && releasable(d)) {
         d.storage!.backend.release(d.storage!);
         d.storage = null;
-        for (const dd of depsOf(d.node!)) dd.uses++; // its node is pending again
       }
     }
   }
   backend.flush();
   for (const t of order) if (t.storage && t.isLeaf) t.node = null;
+}
+
+/**
+ * Computes the given tensors together, as one plan (one submit on a GPU): e.g. a training step's
+ * updated parameters, so forward, backward and update share one command buffer.
+ */
+export function realizeAll(tensors: readonly Tensor[]): void {
+  realize(tensors);
 }
 
 /** Like realize, but first copies GPU values that float64 (CPU-only) nodes need to the host. */

@@ -164,7 +164,8 @@ export class Tensor {
   }
 
   onesLike(): Tensor {
-    return full(this.shape, 1, { dtype: isFloat(this.dtype) ? this.dtype : 'float32' });
+    const dtype = isFloat(this.dtype) ? this.dtype : 'float32';
+    return this.ndim === 0 ? scalar(1, dtype) : full(this.shape, 1, { dtype });
   }
 
   // Ops (see src/ops/api.ts for the maths and conventions of each).
@@ -280,6 +281,25 @@ function nest(flat: number[], shape: Shape): NestedArray {
 export interface RandomOptions extends TensorOptions {
   /** Same seed, same values on every device and run. */
   seed?: number;
+}
+
+// Scalar constants (numbers in ops, the seed of backward) are uploaded once per device and value.
+const constants = new WeakMap<object, Map<string, Tensor>>();
+
+/** A cached scalar leaf holding `value`: numbers in binary ops, the seed 1 of backward. */
+export function scalar(value: number, dtype: DType): Tensor {
+  const backend = dtype === 'float64' ? cpu : currentBackend();
+  let cache = constants.get(backend);
+  if (!cache) constants.set(backend, (cache = new Map()));
+  const key = `${dtype}:${Object.is(value, -0) ? '-0' : value}`;
+  let t = cache.get(key);
+  if (!t) {
+    if (cache.size >= 1024) cache.clear();
+    const values = allocate(dtype, 1);
+    values[0] = value;
+    cache.set(key, (t = fromValues(values, [])));
+  }
+  return t;
 }
 
 /** A tensor filled with `value`. */

@@ -1,9 +1,10 @@
 // Shared by every kernel: 64-wide workgroups on a 2-D grid (no dimension over 65535 workgroups).
 const WG: u32 = 64u;
 
-// Flat index of this invocation (threads mode) or of this workgroup (groups mode).
+// Flat index of this invocation (threads mode) or of this workgroup (groups mode; not named
+// `workgroup`, a WGSL keyword that parsers such as wgsl_reflect reject as a function name).
 fn invocation(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
-fn workgroup(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + wid.y * nwg.x; }
+fn group_id(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + wid.y * nwg.x; }
 
 // Entry k of a MAX_DIMS (8) vector of dims packed as array<vec4u, 2>.
 fn dim(v: array<vec4u, 2>, k: u32) -> u32 { return v[k / 4u][k % 4u]; }

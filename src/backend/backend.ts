@@ -25,6 +25,8 @@ export interface Backend {
   share(storage: Storage): Storage;
   /** Drops one owner; the memory is reused once none is left. */
   release(storage: Storage): void;
+  /** Waits until submitted work is done; throws the first device error seen. */
+  sync(): Promise<void>;
   /** Throws an OpError if a tensor of this kind cannot live on this device (size limits, dtype). */
   checkSize(op: string, meta: Meta): void;
 }

@@ -43,6 +43,7 @@ export const cpu: Backend = {
     return new CpuStorage(cpu, y.data);
   },
   flush() {},
+  async sync() {},
   share: (storage) => storage,
   release() {}, // the garbage collector frees typed arrays
   checkSize() {},

@@ -46,6 +46,7 @@ export class WebGpuBackend implements Backend {
   #pass: GPUComputePassEncoder | null = null;
   #releasedInPlan: GPUBuffer[] = [];
   #error: Error | null = null;
+  #lost = false;
 
   constructor(
     readonly device: GPUDevice,
@@ -59,7 +60,10 @@ export class WebGpuBackend implements Backend {
       console.error(this.#error.message);
     });
     void device.lost.then((info) => {
-      if (info.reason !== 'destroyed') this.#error ??= new GpuError(`webgpu: device lost (${info.reason}): ${info.message}`);
+      if (info.reason === 'destroyed') return;
+      this.#lost = true;
+      this.#error = new GpuError(`webgpu: device lost (${info.reason}): ${info.message}; call cr.init() again`);
+      console.error(this.#error.message);
     });
   }
 
@@ -156,14 +160,23 @@ export class WebGpuBackend implements Backend {
     const bytes = staging.getMappedRange().slice(0, s.bytes);
     staging.unmap();
     staging.destroy();
-    await this.sync();
+    await this.#throwErrors();
     return s.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
   }
 
-  /** Throws the first device or shader error seen so far. */
+  /** Waits for submitted work, then throws the first device or shader error seen so far. */
   async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.#throwErrors();
+  }
+
+  /** Throws a pending shader or device error once; a lost device keeps failing. */
+  async #throwErrors(): Promise<void> {
     await this.kernels.check();
-    if (this.#error) throw this.#error;
+    const error = this.#error;
+    if (!this.#lost) this.#error = null;
+    if (error) throw error;
   }
 
   release(storage: Storage): void {

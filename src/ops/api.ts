@@ -2,7 +2,7 @@ import { isFloat } from '../dtype.ts';
 import { fail } from '../errors.ts';
 import { apply } from '../graph.ts';
 import { formatShape, normalizeAxes, normalizeAxis, sizeOf, type Shape } from '../shape.ts';
-import { fromValues, Tensor, type TensorLike } from '../tensor.ts';
+import { fromValues, scalar, Tensor, type TensorLike } from '../tensor.ts';
 import * as op from './index.ts';
 import { checkLabels } from './labels.ts';
 import type { AnyOpSpec } from './spec.ts';
@@ -123,8 +123,7 @@ function binary(spec: AnyOpSpec, a: TensorLike, b: TensorLike): Tensor {
 function constant(opName: string, v: TensorLike, like: Tensor | undefined): Tensor {
   if (v instanceof Tensor) return v;
   if (typeof v !== 'number') fail(opName, `operands must be Tensors or numbers, got ${Array.isArray(v) ? 'an array (wrap it with cr.tensor)' : typeof v}`);
-  const dtype = like && isFloat(like.dtype) ? like.dtype : 'float32';
-  return fromValues(dtype === 'float64' ? Float64Array.of(v) : Float32Array.of(v), []);
+  return scalar(v, like && isFloat(like.dtype) ? like.dtype : 'float32');
 }
 
 function labelTensor(opName: string, labels: Tensor | readonly number[] | Int32Array): Tensor {

@@ -1,3 +1,5 @@
+import { sizeOf } from '../shape.ts';
+import { Params } from './params.ts';
 import type { OpSpec } from './spec.ts';
 
 type Attrs = Record<string, never>;
@@ -16,6 +18,10 @@ export const l2: OpSpec<Attrs> = {
   vjp({ x: [x], dy }, _wrt, dx) {
     const g = 2 * dy.data[0]; // d(x^2) = 2x dx
     for (let i = 0; i < dx.data.length; i++) dx.data[i] = g * x!.data[i];
+  },
+  gpu: {
+    fwd: ([x]) => ({ groups: 1, params: new Params().u32(sizeOf(x.shape)) }),
+    vjp: ([x]) => ({ threads: sizeOf(x.shape), params: new Params().u32(sizeOf(x.shape)) }),
   },
   test: {
     cases: [{ shapes: [[]] }, { shapes: [[7]] }, { shapes: [[5, 13]] }, { shapes: [[0, 3]] }],

@@ -1,4 +1,4 @@
-import { axisCases, axisInfer, expSum, forEachLane, type AxisAttrs } from './softmax.ts';
+import { axisCases, axisInfer, expSum, forEachLane, laneDispatch, type AxisAttrs } from './softmax.ts';
 import type { OpSpec } from './spec.ts';
 
 /** y = x - max - log sum exp(x - max) along axis; dx = dy - exp(y) sum(dy) along the same axis. */
@@ -22,6 +22,10 @@ export const log_softmax: OpSpec<AxisAttrs> = {
       for (let j = 0; j < n; j++) total += G[base + j * stride];
       for (let j = 0; j < n; j++) D[base + j * stride] = G[base + j * stride] - Math.exp(Y[base + j * stride]) * total; // softmax = exp(y)
     });
+  },
+  gpu: {
+    fwd: ([x], _y, { axis }) => laneDispatch(x.shape, axis),
+    vjp: (_x, y, _wrt, _dx, { axis }) => laneDispatch(y.shape, axis),
   },
   test: {
     cases: axisCases(),

@@ -1,6 +1,7 @@
 import { promoteFloat } from '../dtype.ts';
 import { fail } from '../errors.ts';
-import { broadcastIndex, broadcastShapes, formatShape, sizeOf, type Shape } from '../shape.ts';
+import { broadcastIndex, broadcastShapes, broadcastStrides, formatShape, sizeOf, stridesOf, type Shape } from '../shape.ts';
+import { Params, type Dispatch } from './params.ts';
 import type { Meta, OpSpec } from './spec.ts';
 
 type Attrs = Record<string, never>;
@@ -73,6 +74,10 @@ export const matmul: OpSpec<Attrs> = {
       }
     }
   },
+  gpu: {
+    fwd: ([a, b]) => tiles(a.shape, b.shape, 'fwd'),
+    vjp: ([a, b], _y, wrt) => tiles(a.shape, b.shape, wrt === 0 ? 'da' : 'db'),
+  },
   vjpShape([a, b], _y, wrt) {
     const { M, K, N, batch } = dims(a.shape, b.shape);
     return wrt === 0 ? [...batch, M, K] : [...batch, K, N];
@@ -98,6 +103,29 @@ export const matmul: OpSpec<Attrs> = {
 function dims(a: Shape, b: Shape): { M: number; K: number; N: number; batch: number[] } {
   const batch = broadcastShapes('matmul', a.slice(0, -2), b.slice(0, -2), ['a batch', 'b batch']);
   return { M: a[a.length - 2], K: a[a.length - 1], N: b[b.length - 1], batch };
+}
+
+/**
+ * Launch of the tiled kernel computing O = L @ R per batch, 4x4 outputs per invocation:
+ * fwd  y = a @ b      (rows M, cols N, inner K),
+ * da   = dy @ b^T     (rows M, cols K, inner N: b read transposed),
+ * db   = a^T @ dy     (rows K, cols N, inner M: a read transposed).
+ * Batch strides are in elements, 0 where an operand is broadcast.
+ */
+function tiles(a: Shape, b: Shape, mode: 'fwd' | 'da' | 'db'): Dispatch {
+  const { M, K, N, batch } = dims(a, b);
+  const sa = broadcastStrides(a.slice(0, -2), batch).map((s) => s * M * K);
+  const sb = broadcastStrides(b.slice(0, -2), batch).map((s) => s * K * N);
+  const sg = stridesOf(batch).map((s) => s * M * N); // dy has the full batch shape
+  const [rows, cols, inner, sLr, sLk, sRk, sRc, sl, sr] =
+    mode === 'fwd' ? [M, N, K, K, 1, N, 1, sa, sb] : mode === 'da' ? [M, K, N, N, 1, 1, N, sg, sb] : [K, N, M, 1, K, N, 1, sa, sg];
+  const threads = sizeOf(batch) * Math.ceil(rows / 4) * Math.ceil(cols / 4);
+  const params = new Params()
+    .u32(threads, rows, cols, inner, sLr, sLk, sRk, sRc, batch.length, mode === 'db' ? 1 : 0)
+    .dims(batch, 'matmul')
+    .dims(sl, 'matmul')
+    .dims(sr, 'matmul');
+  return { threads, params };
 }
 
 /** Matrix sizes, and for each batch index of the output, which matrix of a and of b it uses. */

@@ -1,6 +1,6 @@
 import { fail } from '../errors.ts';
 import { formatShape } from '../shape.ts';
-import { reduceCases, reduceIndex, reduceInfer, type ReduceAttrs } from './reduce.ts';
+import { reduceCases, reduceIndex, reduceInfer, reduceLaunch, type ReduceAttrs } from './reduce.ts';
 import type { Arg, OpSpec } from './spec.ts';
 
 /**
@@ -24,6 +24,11 @@ export const max: OpSpec<ReduceAttrs> = {
   vjp({ x: [x], dy, attrs: { axes } }, _wrt, dx) {
     const winner = argmax(x!, axes, dy.data.length);
     for (let j = 0; j < winner.length; j++) dx.data[winner[j]] = dy.data[j];
+  },
+  gpu: {
+    // Forward and back alike (reduceLaunch): the VJP recomputes each group's argmax and writes the whole group.
+    fwd: ([x], _y, { axes }) => reduceLaunch('max', x.shape, axes),
+    vjp: ([x], _y, _wrt, _dx, { axes }) => reduceLaunch('max', x.shape, axes),
   },
   test: {
     cases: reduceCases,

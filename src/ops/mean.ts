@@ -1,4 +1,4 @@
-import { reduceCases, reducedCount, reduceIndex, reduceInfer, type ReduceAttrs } from './reduce.ts';
+import { reduceCases, reducedCount, reduceGpu, reduceIndex, reduceInfer, type ReduceAttrs } from './reduce.ts';
 import type { OpSpec } from './spec.ts';
 
 /** y = mean of x over axes; dx = dy / n broadcast back (n = elements averaged). Empty axes give NaN, as in PyTorch. */
@@ -19,6 +19,7 @@ export const mean: OpSpec<ReduceAttrs> = {
     const n = reducedCount(x.shape, axes);
     for (let i = 0; i < to.length; i++) dx.data[i] = dy.data[to[i]] / n;
   },
+  gpu: reduceGpu('mean'),
   test: {
     cases: reduceCases,
     golden: [

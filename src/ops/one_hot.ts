@@ -1,5 +1,7 @@
 import { fail } from '../errors.ts';
 import { checkLabels } from './labels.ts';
+import { sizeOf } from '../shape.ts';
+import { Params } from './params.ts';
 import type { OpSpec } from './spec.ts';
 
 export interface OneHotAttrs {
@@ -18,6 +20,10 @@ export const one_hot: OpSpec<OneHotAttrs> = {
   fwd([labels], y, { classes }) {
     checkLabels('one_hot', labels.data, classes);
     for (let i = 0; i < labels.data.length; i++) y.data[i * classes + labels.data[i]] = 1;
+  },
+  gpu: {
+    // Out-of-range labels (checked at graph build) would give a row of zeros.
+    fwd: (_x, y, { classes }) => ({ threads: sizeOf(y.shape), params: new Params().u32(sizeOf(y.shape), classes) }),
   },
   test: {
     cases: [

@@ -1,4 +1,6 @@
 import { fail } from '../errors.ts';
+import { sizeOf } from '../shape.ts';
+import { Params } from './params.ts';
 import type { OpSpec } from './spec.ts';
 
 export interface PowAttrs {
@@ -20,6 +22,10 @@ export const pow: OpSpec<PowAttrs> = {
   vjp({ x: [x], dy, attrs: { p } }, _wrt, dx) {
     // d(x^p) = p x^(p-1) dx; p = 0 is constant (avoids 0 * inf at x = 0)
     for (let i = 0; i < dx.data.length; i++) dx.data[i] = p === 0 ? 0 : dy.data[i] * p * Math.pow(x!.data[i], p - 1);
+  },
+  gpu: {
+    fwd: (_x, y, { p }) => ({ threads: sizeOf(y.shape), params: new Params().u32(sizeOf(y.shape)).f32(p) }),
+    vjp: (_x, _y, _wrt, dx, { p }) => ({ threads: sizeOf(dx.shape), params: new Params().u32(sizeOf(dx.shape)).f32(p) }),
   },
   test: {
     cases: [

@@ -1,5 +1,6 @@
 import { fail } from '../errors.ts';
 import { formatShape, odometer, sizeOf, stridesOf, type Shape } from '../shape.ts';
+import { Params, type Dispatch } from './params.ts';
 import type { Meta, TestCase } from './spec.ts';
 
 /** Attributes of sum, mean and max: normalised axes (sorted, non-negative) and whether to keep them as 1s. */
@@ -42,3 +43,43 @@ export const reduceCases: readonly TestCase<ReduceAttrs>[] = [
   { shapes: [[3, 1]], attrs: { axes: [], keepdims: false } },
   { shapes: [[]], attrs: { axes: [], keepdims: true } },
 ];
+
+/** Groups of at most this many elements are reduced by one invocation each (64 per workgroup), not one workgroup. */
+export const SERIAL_COUNT = 64;
+
+/**
+ * Params of the sum/mean/max kernels (struct P in shaders/{sum,mean,max}.wgsl): groups (outputs),
+ * count (elements per group), ranks of kept and reduced axes, n and rank of x, serial (1 if each
+ * invocation reduces a whole group); then shape and x strides of the kept axes, of the reduced axes,
+ * and x's shape with output strides per x axis (0 where reduced).
+ */
+export function reduceParams(op: string, x: Shape, axes: readonly number[]): Params {
+  const strides = stridesOf(x);
+  const kept = x.map((_, i) => i).filter((i) => !axes.includes(i));
+  const out = stridesOf(x.map((d, i) => (axes.includes(i) ? 1 : d)));
+  const count = reducedCount(x, axes);
+  return new Params()
+    .u32(sizeOf(kept.map((i) => x[i])), count, kept.length, axes.length, sizeOf(x), x.length, count <= SERIAL_COUNT ? 1 : 0)
+    .dims(kept.map((i) => x[i]), op)
+    .dims(kept.map((i) => strides[i]), op)
+    .dims(axes.map((a) => x[a]), op)
+    .dims(axes.map((a) => strides[a]), op)
+    .dims(x, op)
+    .dims(x.map((_, i) => (axes.includes(i) ? 0 : out[i])), op);
+}
+
+/** Launch of a reduction kernel in groups mode: one workgroup per output, or per 64 outputs if serial. */
+export function reduceLaunch(op: string, x: Shape, axes: readonly number[]): Dispatch {
+  const params = reduceParams(op, x, axes);
+  const [groups, , , , , , serial] = params.words;
+  return { groups: serial ? Math.ceil(groups / 64) : groups, params };
+}
+
+/** GPU launches shared by sum and mean: reduceLaunch forward, one invocation per x element back. */
+export const reduceGpu = (op: string) => ({
+  fwd: ([x]: readonly Meta[], _y: Meta, { axes }: ReduceAttrs): Dispatch => reduceLaunch(op, x.shape, axes),
+  vjp: ([x]: readonly Meta[], _y: Meta, _wrt: number, _dx: Meta, { axes }: ReduceAttrs): Dispatch => ({
+    threads: sizeOf(x.shape),
+    params: reduceParams(op, x.shape, axes),
+  }),
+});

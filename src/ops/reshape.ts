@@ -1,5 +1,6 @@
 import { fail } from '../errors.ts';
 import { formatShape, sizeOf } from '../shape.ts';
+import { Params } from './params.ts';
 import type { OpSpec } from './spec.ts';
 
 export interface ReshapeAttrs {
@@ -22,6 +23,10 @@ export const reshape: OpSpec<ReshapeAttrs> = {
   },
   vjp({ dy }, _wrt, dx) {
     dx.data.set(dy.data);
+  },
+  gpu: {
+    fwd: (_x, y) => ({ threads: sizeOf(y.shape), params: new Params().u32(sizeOf(y.shape)) }),
+    vjp: (_x, _y, _wrt, dx) => ({ threads: sizeOf(dx.shape), params: new Params().u32(sizeOf(dx.shape)) }),
   },
   test: {
     cases: [

@@ -1,5 +1,6 @@
 import { fail } from '../errors.ts';
 import { aroundAxis, formatShape, type Shape } from '../shape.ts';
+import { Params, type Dispatch } from './params.ts';
 import type { Meta, OpSpec, TestCase } from './spec.ts';
 
 export interface AxisAttrs {
@@ -28,6 +29,10 @@ export const softmax: OpSpec<AxisAttrs> = {
       for (let j = 0; j < n; j++) D[base + j * stride] = Y[base + j * stride] * (G[base + j * stride] - dot);
     });
   },
+  gpu: {
+    fwd: ([x], _y, { axis }) => laneDispatch(x.shape, axis),
+    vjp: (_x, y, _wrt, _dx, { axis }) => laneDispatch(y.shape, axis),
+  },
   test: {
     cases: axisCases(),
     golden: [
@@ -55,6 +60,13 @@ export function axisCases(): TestCase<AxisAttrs>[] {
     { shapes: [[3, 1]], attrs: { axis: 1 } },
     { shapes: [[0, 5]], attrs: { axis: 1 } },
   ];
+}
+
+/** GPU launch of the ops along one axis: one invocation per lane, params lanes, n, inner (none if n = 0). */
+export function laneDispatch(shape: Shape, axis: number): Dispatch {
+  const { outer, n, inner } = aroundAxis(shape, axis);
+  const lanes = n === 0 ? 0 : outer * inner;
+  return { threads: lanes, params: new Params().u32(lanes, n, inner) };
 }
 
 /** Calls fn(base, n, stride) for every 1-D lane of shape along axis: elements base + j * stride, j < n. */

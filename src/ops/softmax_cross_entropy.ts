@@ -1,6 +1,7 @@
 import { checkLabels } from './labels.ts';
 import { expSum } from './softmax.ts';
 import { lossCases, lossInfer } from './loss.ts';
+import { Params } from './params.ts';
 import type { OpSpec } from './spec.ts';
 
 type Attrs = Record<string, never>;
@@ -38,6 +39,10 @@ export const softmax_cross_entropy: OpSpec<Attrs> = {
       for (let j = 0; j < c; j++) dx.data[i * c + j] = (Math.exp(Z[i * c + j] - max) / sum) * g;
       dx.data[i * c + labels!.data[i]] -= g; // p - onehot
     }
+  },
+  gpu: {
+    fwd: ([logits]) => ({ groups: 1, params: new Params().u32(logits.shape[0], logits.shape[1]) }),
+    vjp: ([logits]) => ({ threads: logits.shape[0], params: new Params().u32(logits.shape[0], logits.shape[1]) }),
   },
   test: {
     cases: lossCases,

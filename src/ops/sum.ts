@@ -1,4 +1,4 @@
-import { reduceCases, reduceIndex, reduceInfer, type ReduceAttrs } from './reduce.ts';
+import { reduceCases, reduceGpu, reduceIndex, reduceInfer, type ReduceAttrs } from './reduce.ts';
 import type { OpSpec } from './spec.ts';
 
 /** y = sum of x over axes; dx = dy broadcast back over the summed axes. A sum over nothing is 0. */
@@ -17,6 +17,7 @@ export const sum: OpSpec<ReduceAttrs> = {
     const to = reduceIndex(x.shape, axes);
     for (let i = 0; i < to.length; i++) dx.data[i] = dy.data[to[i]];
   },
+  gpu: reduceGpu('sum'),
   test: {
     cases: [...reduceCases, { shapes: [[0, 3]], attrs: { axes: [0], keepdims: false } }],
     golden: [

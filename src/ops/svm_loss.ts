@@ -1,6 +1,7 @@
 import { fail } from '../errors.ts';
 import { checkLabels } from './labels.ts';
 import { lossCases, lossInfer } from './loss.ts';
+import { Params } from './params.ts';
 import type { Arg, OpSpec } from './spec.ts';
 
 export interface SvmAttrs {
@@ -37,6 +38,13 @@ export const svm_loss: OpSpec<SvmAttrs> = {
       dx.data[i * c + j] += g; // d max(0, m)/dm = 1 for m > 0
       dx.data[i * c + labels!.data[i]] -= g; // and m = s_j - s_y + margin
     });
+  },
+  gpu: {
+    fwd: ([scores], _y, { margin }) => ({ groups: 1, params: new Params().u32(scores.shape[0], scores.shape[1]).f32(margin) }),
+    vjp: ([scores], _y, _wrt, _dx, { margin }) => ({
+      threads: scores.shape[0],
+      params: new Params().u32(scores.shape[0], scores.shape[1]).f32(margin),
+    }),
   },
   test: {
     cases: lossCases.map((c) => ({ ...c, attrs: { margin: 1 } })),

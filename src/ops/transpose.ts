@@ -1,5 +1,6 @@
 import { fail } from '../errors.ts';
 import { formatShape, odometer, sizeOf, stridesOf, type Shape } from '../shape.ts';
+import { Params } from './params.ts';
 import type { OpSpec } from './spec.ts';
 
 export interface TransposeAttrs {
@@ -26,6 +27,18 @@ export const transpose: OpSpec<TransposeAttrs> = {
   vjp({ xMeta: [x], dy, attrs: { perm } }, _wrt, dx) {
     const from = gatherIndex(x.shape, perm);
     for (let i = 0; i < from.length; i++) dx.data[from[i]] = dy.data[i]; // scatter back: a permutation has no overlaps
+  },
+  gpu: {
+    // Each kernel gathers: the shape it writes, and per axis the stride of the tensor it reads.
+    fwd: ([x], y, { perm }) => {
+      const xs = stridesOf(x.shape);
+      return { threads: sizeOf(y.shape), params: new Params().u32(sizeOf(y.shape), perm.length).dims(y.shape, 'transpose').dims(perm.map((p) => xs[p]), 'transpose') };
+    },
+    vjp: ([x], y, _wrt, _dx, { perm }) => {
+      const ys = stridesOf(y.shape);
+      const back = x.shape.map((_, a) => ys[perm.indexOf(a)]); // x axis a is y axis perm^-1[a]
+      return { threads: sizeOf(x.shape), params: new Params().u32(sizeOf(x.shape), perm.length).dims(x.shape, 'transpose').dims(back, 'transpose') };
+    },
   },
   test: {
     cases: [

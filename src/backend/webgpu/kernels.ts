@@ -49,10 +49,12 @@ export class Kernels {
     return kernel;
   }
 
-  /** Throws the first compile error seen so far (after waiting for pending compile reports). */
+  /** Throws (once) the first compile error seen so far, after waiting for pending compile reports. */
   async check(): Promise<void> {
     await Promise.all(this.#pending.splice(0));
-    if (this.#error) throw this.#error;
+    const error = this.#error;
+    this.#error = null;
+    if (error) throw error;
   }
 
   module(name: string): GPUShaderModule {

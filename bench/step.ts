@@ -1,0 +1,79 @@
+/**
+ * One SGD training step of a 784-256-10 ReLU/softmax MLP at batch 128 on chainrule.
+ *
+ *   npm run bench:step                         # WebGPU (Dawn in Node): 3 warm-up steps, 20 timed
+ *   npm run bench:cpu                          # the CPU reference
+ *   npm run bench:step -- --steps 50 --batch 256
+ *
+ * A step = forward, softmaxCrossEntropy, backward and an SGD update by hand under noGrad
+ * (w - lr * w.grad as the new leaf parameters), realized together as one plan (cr.realize), and
+ * timed until the device is done (cr.sync). The CPU run also splits fwd+bwd from the update.
+ * Prints one Markdown table row and a final JSON line. Compare: bench/tfjs-cpu-step.ts.
+ */
+import { reportStep, stepsOption, WARMUP } from './report.ts';
+import * as cr from '../src/index.ts';
+
+const D = 784, H = 256, C = 10, LR = 0.1;
+
+async function main(): Promise<void> {
+  const steps = stepsOption();
+  const arg = (name: string, fallback: string) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : fallback);
+  const device = arg('device', 'webgpu') as cr.DeviceName;
+  const B = Number(arg('batch', '128'));
+  const info = await cr.init({ device });
+
+  // Fixed data and parameters (seeded): inputs ~ N(0, 1), labels uniform in [0, 10), small weights.
+  const x = cr.randn([B, D], { seed: 1 }).realize();
+  const labelValues = Int32Array.from(await cr.rand([B], { seed: 2 }).data(), (u) => Math.floor(u * C));
+  const labels = cr.tensor(labelValues, [B], { dtype: 'int32' });
+  const param = (shape: number[], seed: number, scale: number) => {
+    const p = cr.randn(shape, { seed }).mul(scale).detach();
+    p.requiresGrad = true;
+    return p;
+  };
+  let params = [param([D, H], 3, Math.sqrt(2 / D)), param([H], 4, 0), param([H, C], 5, Math.sqrt(2 / H)), param([C], 6, 0)];
+
+  let loss!: cr.Tensor;
+  const step = async (): Promise<[number, number]> => {
+    const t0 = performance.now();
+    const [w1, b1, w2, b2] = params;
+    loss = cr.softmaxCrossEntropy(x.matmul(w1).add(b1).relu().matmul(w2).add(b2), labels);
+    loss.backward();
+    if (device === 'cpu') cr.realize([loss, ...params.map((p) => p.grad!)]); // the CPU computes eagerly here: split the timing
+    const t1 = performance.now();
+    const next = cr.noGrad(() => params.map((p) => p.sub(p.grad!.mul(LR))));
+    cr.realize([loss, ...next]); // forward, backward and update: one plan, one submit
+    await cr.sync();
+    params = next.map((p) => {
+      const leaf = p.detach();
+      leaf.requiresGrad = true;
+      return leaf;
+    });
+    const t2 = performance.now();
+    return [t1 - t0, t2 - t1];
+  };
+
+  for (let s = 0; s < WARMUP; s++) await step();
+  cr.resetStats();
+  const fb: number[] = [], up: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const [a, b] = await step();
+    fb.push(a), up.push(b);
+  }
+  const counters = perStep(steps);
+  const lastLoss = await loss.item(); // read back after timing (already realized)
+
+  reportStep(`chainrule ${info.device}`, `${D}-${H}-${C}`, B, { fwdBwd: fb, update: up }, lastLoss, { adapter: info.description, ...counters });
+  cr.dispose();
+}
+
+/** Device counters per step (dispatches, submits, readbacks) over the whole run. */
+function perStep(n: number) {
+  const s = cr.stats();
+  return { dispatchesPerStep: s.dispatches / n, submitsPerStep: s.submits / n, readbacks: s.readbacks };
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

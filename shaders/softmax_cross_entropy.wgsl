@@ -1,0 +1,52 @@
+// softmax_cross_entropy: y = (1/N) sum_i lse(z_i) - z_i[label_i], stable (shifted by the row max)
+// vjp: dz_ij = (softmax(z_i)_j - [j == label_i]) dy[0] / N; fwd: one workgroup, vjp: one invocation per row
+// fwd: p, logits, labels -> y   vjp: p, logits, labels, dy -> dx   p.n = rows N, p.c = classes C
+struct P { n: u32, c: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> logits: array<f32>;
+@group(0) @binding(2) var<storage, read> labels: array<i32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<storage, read> dy: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dx: array<f32>;
+var<workgroup> part: array<f32, WG>;
+
+// Row max and sum of exp(z - max); labels out of range are clamped (the CPU side rejects them).
+fn row_max_sum(i: u32) -> vec2f {
+  let b = i * p.c;
+  var m = logits[b];
+  for (var j = 1u; j < p.c; j++) { let v = logits[b + j]; m = select(m, v, v > m || v != v); }
+  var s = 0.0;
+  for (var j = 0u; j < p.c; j++) { s += exp(logits[b + j] - m); }
+  return vec2f(m, s);
+}
+fn label(i: u32) -> u32 { return u32(clamp(labels[i], 0, i32(p.c) - 1)); }
+
+@compute @workgroup_size(WG)
+fn softmax_cross_entropy_fwd(@builtin(local_invocation_index) t: u32) {
+  var total = 0.0;
+  for (var i = t; i < p.n; i += WG * 64u) { // chunks of 64 rows per thread keep the f32 sum accurate
+    var chunk = 0.0;
+    for (var r = i; r < min(p.n, i + WG * 64u); r += WG) {
+      let ms = row_max_sum(r);
+      chunk += (ms.x - logits[r * p.c + label(r)]) + log(ms.y);
+    }
+    total += chunk;
+  }
+  part[t] = total;
+  for (var w = WG / 2u; w > 0u; w /= 2u) {
+    workgroupBarrier();
+    if (t < w) { part[t] += part[t + w]; }
+  }
+  if (t == 0u) { y[0] = part[0] / f32(p.n); }
+}
+
+@compute @workgroup_size(WG)
+fn softmax_cross_entropy_vjp(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = invocation(gid, nwg);
+  if (i >= p.n) { return; }
+  let ms = row_max_sum(i);
+  let g = dy[0] / f32(p.n);
+  for (var j = 0u; j < p.c; j++) { dx[i * p.c + j] = exp(logits[i * p.c + j] - ms.x) / ms.y * g; }
+  dx[i * p.c + label(i)] -= g;
+}
+// #import common

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as cr from '../src/index.ts';
+import { compile } from '../src/backend/webgpu/kernels.ts';
+import { currentBackend } from '../src/device.ts';
+
+// The executor and device on WebGPU (Dawn in Node): one submit per step, no readbacks, buffers
+// freed inside a plan, sizes that break naive kernels, limits and errors. Fails without an adapter.
+
+let info: cr.DeviceInfo;
+beforeAll(async () => {
+  info = await cr.init({ device: 'webgpu' });
+});
+afterAll(() => cr.dispose());
+
+function mlp(seed = 0) {
+  const param = (shape: number[], s: number) => {
+    const p = cr.randn(shape, { seed: seed + s }).mul(0.1).detach();
+    p.requiresGrad = true;
+    return p;
+  };
+  return [param([784, 256], 1), param([256], 2), param([256, 10], 3), param([10], 4)];
+}
+
+function sgdStep(params: cr.Tensor[], x: cr.Tensor, y: cr.Tensor): { loss: cr.Tensor; next: cr.Tensor[] } {
+  const [w1, b1, w2, b2] = params;
+  const loss = cr.softmaxCrossEntropy(x.matmul(w1).add(b1).relu().matmul(w2).add(b2), y);
+  loss.backward();
+  const next = cr.noGrad(() => params.map((p) => p.sub(p.grad!.mul(0.1))));
+  cr.realize([loss, ...next]);
+  return { loss, next };
+}
+
+describe('webgpu executor', () => {
+  it('reports the adapter and its limits', () => {
+    const d = cr.deviceInfo();
+    expect(d.device).toBe('webgpu');
+    expect(d.architecture).toBe(info.architecture);
+    expect(typeof d.software).toBe('boolean');
+    expect(d.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 2 ** 20);
+    expect(d.limits.maxComputeWorkgroupsPerDimension).toBeGreaterThanOrEqual(65535);
+  });
+
+  it('one MLP training step is one submit with zero readbacks, and frees its intermediates', async () => {
+    const x = cr.randn([128, 784], { seed: 9 });
+    const y = cr.tensor(Int32Array.from({ length: 128 }, (_, i) => i % 10));
+    let params = mlp();
+    sgdStep(params, x, y); // compiles the pipelines
+    await cr.sync();
+    cr.resetStats();
+    const before = cr.stats();
+    const { loss, next } = sgdStep(params, x, y);
+    const after = cr.stats();
+    expect(after.submits).toBe(1);
+    expect(after.readbacks).toBe(0);
+    expect(after.dispatches).toBeGreaterThan(15);
+    expect(after.pipelines).toBe(before.pipelines); // compiled once, reused
+    // Kept: the loss, 4 new parameters and 4 gradients; everything else went back to the pool.
+    expect(after.liveTensors - before.liveTensors).toBe(9);
+    expect(after.bytesUploaded).toBe(0); // scalar constants are cached on the device
+    expect(Number.isFinite(await loss.item())).toBe(true);
+    params = next;
+  });
+
+  it('matches the CPU reference over a 3-layer MLP to 1e-4 relative (loss and every gradient)', async () => {
+    const run = async () => {
+      const X = cr.randn([16, 20], { seed: 1 });
+      const y = cr.tensor(Int32Array.from({ length: 16 }, (_, i) => i % 5));
+      const ps = [[20, 32], [32], [32, 24], [24], [24, 5], [5]].map((s, i) => {
+        const p = cr.randn(s, { seed: 10 + i }).mul(0.3).detach();
+        p.requiresGrad = true;
+        return p;
+      });
+      const [w1, b1, w2, b2, w3, b3] = ps;
+      const loss = cr.softmaxCrossEntropy(X.matmul(w1).add(b1).relu().matmul(w2).add(b2).tanh().matmul(w3).add(b3), y);
+      loss.backward();
+      return [await loss.data(), ...(await Promise.all(ps.map((p) => p.grad!.data())))];
+    };
+    const gpu = await run();
+    await cr.init({ device: 'cpu' });
+    const cpu = await run();
+    await cr.init({ device: 'webgpu' });
+    gpu.forEach((g, i) => {
+      const scale = Math.max(...Array.from(cpu[i], Math.abs), 1e-6);
+      g.forEach((v, k) => expect(Math.abs(v - cpu[i][k]) / scale, `tensor ${i} element ${k}`).toBeLessThan(1e-4));
+    });
+  });
+
+  it('reading an intermediate freed by a plan recomputes it', async () => {
+    const a = cr.tensor([1, 2, 3], { requiresGrad: true });
+    const h = a.mul(2);
+    const loss = h.exp().sum();
+    loss.backward();
+    cr.realize([a.grad!]);
+    expect(h.storage).toBeNull(); // freed at its last use
+    expect(Array.from(await h.data())).toEqual([2, 4, 6]);
+  });
+
+  it('handles 0-size, 1-element, odd sizes and more than 65,535 workgroups', async () => {
+    expect(Array.from(await cr.zeros([0, 3]).add(1).data())).toEqual([]);
+    expect(await cr.tensor([2]).mul(3).item()).toBe(6);
+    expect(Array.from(await cr.zeros([2, 0]).matmul(cr.zeros([0, 3])).data())).toEqual([0, 0, 0, 0, 0, 0]);
+    const n = 65535 * 64 + 77; // 65,536 workgroups of 64: needs the second grid dimension
+    const big = cr.ones([n]).mul(2);
+    const values = await big.data();
+    expect(values.length).toBe(n);
+    expect(values[0]).toBe(2);
+    expect(values[n - 1]).toBe(2);
+    expect(values.every((v) => v === 2)).toBe(true);
+    expect(await cr.ones([n]).sum().item()).toBe(n);
+  });
+
+  it('takes a tensor near maxStorageBufferBindingSize and names the limit when one is over it', async () => {
+    const limit = cr.deviceInfo().limits.maxStorageBufferBindingSize;
+    const near = Math.min(limit, 256 * 2 ** 20) / 4 - 64; // elements: near the limit (capped at 256 MiB for CI memory)
+    const t = cr.full([near], 1.5).mul(2);
+    const v = await t.data();
+    expect(v[near - 1]).toBe(3);
+    const over = limit / 4 + 1;
+    expect(() => cr.zeros([over / 1, 1]).reshape([over])).toThrow(/maxStorageBufferBindingSize of \d+ bytes/);
+  });
+
+  it('surfaces a shader compile error with the file and line', async () => {
+    const errors: Error[] = [];
+    const pending: Promise<void>[] = [];
+    const gpu = currentBackend() as unknown as { device: GPUDevice };
+    gpu.device.pushErrorScope('validation'); // keep this deliberate error out of the shared device's error state
+    compile(gpu.device, 'broken', 'fn f() -> f32 {\n  return 1.0\n}\n', 3, (e) => errors.push(e), pending);
+    await Promise.all(pending);
+    expect((await gpu.device.popErrorScope())?.message).toMatch(/expected ';'/);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(cr.ShaderError);
+    expect(errors[0].message).toMatch(/^broken: WGSL does not compile:\n {2}shaders\/broken\.wgsl:3:1: /);
+  });
+
+  it('float64 (CPU-only) computations use GPU tensors through a copy, and gradcheck runs on webgpu', async () => {
+    const X = cr.randn([4, 3], { seed: 3 }); // on the GPU
+    const W = cr.randn([3, 2], { seed: 4 });
+    const errors = await cr.gradcheck((W) => cr.softmaxCrossEntropy(X.matmul(W), [0, 1, 1, 0]), [W]);
+    expect(errors[0]).toBeLessThan(1e-3);
+  });
+});

@@ -1,0 +1,48 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
+import { bundle } from '../src/cli/bundle-shaders.ts';
+import { shaderSources } from '../src/backend/webgpu/shaders.gen.ts';
+import { registry } from '../src/ops/index.ts';
+import { kernelBindings } from '../src/ops/spec.ts';
+
+// Every shader against its spec, without a GPU: one file per op, its entry points, and for each entry
+// exactly the bindings the spec derives (name, number, access).
+
+const dir = new URL('../shaders/', import.meta.url);
+const files = readdirSync(dir).filter((f) => f.endsWith('.wgsl')).map((f) => f.replace(/\.wgsl$/, ''));
+
+describe('shaders', () => {
+  it('the bundle is up to date with shaders/*.wgsl', async () => {
+    const generated = readFileSync(new URL('../src/backend/webgpu/shaders.gen.ts', import.meta.url), 'utf8');
+    expect(generated, 'run npm run shaders').toBe(bundle());
+  });
+
+  it('every op has exactly one shader file and every shader file one op', () => {
+    expect(files.sort()).toEqual(registry.map((s) => s.name).sort());
+  });
+
+  it.each(registry.map((s) => [s.name, s] as const))('%s: entry points and bindings match the spec', (name, spec) => {
+    const own = readFileSync(new URL(`${name}.wgsl`, dir), 'utf8').split('\n');
+    const header = own.findIndex((line) => !line.startsWith('//'));
+    expect(header, 'a header of 1 to 6 comment lines').toBeGreaterThan(0);
+    expect(header).toBeLessThanOrEqual(6);
+
+    const reflect = new WgslReflect(shaderSources[name].code);
+    const entries = reflect.entry.compute.map((e) => e.name).sort();
+    expect(entries).toEqual(spec.vjp ? [`${name}_fwd`, `${name}_vjp`] : [`${name}_fwd`]);
+    const bindings = kernelBindings(spec);
+    for (const entry of reflect.entry.compute) {
+      const want = entry.name.endsWith('_fwd') ? bindings.fwd : bindings.vjp;
+      const used = entry.resources
+        .map((r) => ({
+          name: r.name,
+          binding: r.binding,
+          group: r.group,
+          type: r.resourceType === 0 ? 'uniform' : r.access === 'read' ? 'read-only-storage' : 'storage',
+        }))
+        .sort((x, y) => x.binding - y.binding);
+      expect(used, entry.name).toEqual(want.map((b) => ({ ...b, group: 0 })));
+    }
+  });
+});
