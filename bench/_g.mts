@@ -1,18 +1,18 @@
 import * as cr from '../src/index.ts';
-import { Tensor } from '../src/tensor.ts';
+import { vjpOf } from '../src/graph.ts';
 await cr.init({ device: 'webgpu' });
-const all: Tensor[] = [];
-const orig = Object.getOwnPropertyDescriptor(Tensor.prototype, 'storage')!;
-Object.defineProperty(Tensor.prototype, 'storage', { get: orig.get, set(s) { if (s && !all.includes(this)) all.push(this); orig.set!.call(this, s); } });
-const x = cr.randn([8, 6], { seed: 9 });
-const y = cr.tensor(Int32Array.from({ length: 8 }, (_, i) => i % 3));
-const mk = (s: number[]) => { const p = cr.randn(s).detach(); p.requiresGrad = true; return p; };
-const params = [mk([6, 5]), mk([5]), mk([5, 3]), mk([3])];
-all.length = 0;
-const [w1, b1, w2, b2] = params;
-const loss = cr.softmaxCrossEntropy(x.matmul(w1).add(b1).relu().matmul(w2).add(b2), y);
-loss.backward();
-const next = cr.noGrad(() => params.map((p) => p.sub(p.grad!.mul(0.1))));
-cr.realize([loss, ...next]);
-for (const t of all) if (t.storage) console.log(String(t), t.node?.kind, t.node?.op.name, 'held', t.held, 'kept', t.kept, 'uses', t.uses, 'leaf', t.isLeaf);
+const time = async (label: string, f: () => cr.Tensor) => {
+  const ts: number[] = [];
+  for (let i = 0; i < 6; i++) { const t0 = performance.now(); f().realize(); await cr.sync(); ts.push(performance.now() - t0); }
+  ts.sort((a, b) => a - b); console.log(label.padEnd(40), ts[2].toFixed(1), 'ms');
+};
+const x = cr.randn([128, 784], { seed: 1 }); const w1 = cr.randn([784, 256], { seed: 2, requiresGrad: true });
+const dh = cr.randn([128, 256], { seed: 3 });
+await time('x @ W1 [128x784x256]', () => x.matmul(w1));
+await time('dW1 = x^T @ dh', () => { const y = x.matmul(w1); return vjpOf(y, 1, dh); });
+await time('dx = dh @ W1^T', () => { const y = x.matmul(w1); return vjpOf(y, 0, dh); });
+await time('add bias [128,256]+[256]', () => dh.add(cr.zeros([256])));
+await time('relu [128,256]', () => dh.relu());
+await time('sum axis0 [128,256]', () => dh.sum(0));
+await time('empty plan (1 tiny op)', () => cr.tensor([1]).add(1));
 cr.dispose();

@@ -1,6 +1,6 @@
 // sub: y = a - b (broadcasting);  da = dy, db = -dy at the output shape (autograd sums them back)
 // fwd: p, a, b -> y        vjp: p, dy -> dx (for input p.wrt)
-struct P { n: u32, ndim: u32, wrt: u32, shape: array<vec4u, 2>, sa: array<vec4u, 2>, sb: array<vec4u, 2> }
+struct P { n: u32, ndim: u32, wrt: u32, ma: u32, mb: u32, shape: array<vec4u, 2>, sa: array<vec4u, 2>, sb: array<vec4u, 2> }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;

@@ -95,10 +95,13 @@ export function binaryOp(def: {
   };
 }
 
-/** Params of the broadcasting kernels: n, ndim, wrt, then the output shape and a's and b's strides in it. */
+/**
+ * Params of the broadcasting kernels: n, ndim, wrt, the modulus of a and b when each is a trailing
+ * block of the output (0 if not: then the general path uses the output shape and a's and b's strides).
+ */
 function broadcastParams(op: string, a: Shape, b: Shape, out: Shape, wrt: number): Params {
   return new Params()
-    .u32(sizeOf(out), out.length, wrt)
+    .u32(sizeOf(out), out.length, wrt, trailingModulus(a, out), trailingModulus(b, out))
     .dims(out, op)
     .dims(broadcastStrides(a, out), op)
     .dims(broadcastStrides(b, out), op);
@@ -109,9 +112,14 @@ function broadcastParams(op: string, a: Shape, b: Shape, out: Shape, wrt: number
  * is a trailing block of the output, e.g. equal shapes, a scalar, or a bias row), else a full index map.
  */
 function operandIndex(x: Shape, out: Shape): Int32Array | number {
-  const core = x.slice(x.findIndex((d) => d !== 1) < 0 ? x.length : x.findIndex((d) => d !== 1));
-  const suffix = out.slice(out.length - core.length);
-  return sameShape(core, suffix) ? Math.max(sizeOf(core), 1) : broadcastIndex(x, out);
+  return trailingModulus(x, out) || broadcastIndex(x, out);
+}
+
+/** n if x (leading 1s aside) equals the trailing axes of out, so that element i reads x[i % n]; else 0. */
+function trailingModulus(x: Shape, out: Shape): number {
+  const first = x.findIndex((d) => d !== 1);
+  const core = first < 0 ? [] : x.slice(first);
+  return sameShape(core, out.slice(out.length - core.length)) ? Math.max(sizeOf(core), 1) : 0;
 }
 
 /** Test shapes every broadcasting binary op runs on: equal, scalar, row/column broadcast, odd, empty. */

@@ -44,8 +44,15 @@ export const reduceCases: readonly TestCase<ReduceAttrs>[] = [
   { shapes: [[]], attrs: { axes: [], keepdims: true } },
 ];
 
-/** Groups of at most this many elements are reduced by one invocation each (64 per workgroup), not one workgroup. */
-export const SERIAL_COUNT = 64;
+/**
+ * Each output is reduced by one invocation (a serial loop, 64 outputs per workgroup) when its group is
+ * small, or when there are enough outputs to keep the device busy; otherwise by a workgroup tree.
+ * NOTE: workgroup barriers are costly on SwiftShader: the bias gradient (sum over 128 rows of 256
+ * columns) took 19 ms as 256 tree reductions, under 1 ms as 256 serial loops.
+ */
+export function isSerial(outputs: number, count: number): boolean {
+  return count <= 64 || (outputs >= 128 && count <= 8192);
+}
 
 /**
  * Params of the sum/mean/max kernels (struct P in shaders/{sum,mean,max}.wgsl): groups (outputs),
@@ -58,8 +65,9 @@ export function reduceParams(op: string, x: Shape, axes: readonly number[]): Par
   const kept = x.map((_, i) => i).filter((i) => !axes.includes(i));
   const out = stridesOf(x.map((d, i) => (axes.includes(i) ? 1 : d)));
   const count = reducedCount(x, axes);
+  const outputs = sizeOf(kept.map((i) => x[i]));
   return new Params()
-    .u32(sizeOf(kept.map((i) => x[i])), count, kept.length, axes.length, sizeOf(x), x.length, count <= SERIAL_COUNT ? 1 : 0)
+    .u32(outputs, count, kept.length, axes.length, sizeOf(x), x.length, isSerial(outputs, count) ? 1 : 0)
     .dims(kept.map((i) => x[i]), op)
     .dims(kept.map((i) => strides[i]), op)
     .dims(axes.map((a) => x[a]), op)
