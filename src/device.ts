@@ -95,6 +95,8 @@ export function dispose(): void {
 /** Waits until the device has finished all submitted work (for timing); throws device errors. */
 export async function sync(): Promise<void> {
   await backend.sync();
+  const { verifyPending } = await import('./executor.ts');
+  await verifyPending();
 }
 
 export function currentBackend(): Backend {

@@ -1,6 +1,7 @@
 import { cpu } from './backend/cpu.ts';
 import type { Backend, Storage } from './backend/backend.ts';
-import { currentBackend } from './device.ts';
+import { currentBackend, isVerifying } from './device.ts';
+import { verifyNodes, type Computed } from './verify.ts';
 import { assert, ChainruleError } from './errors.ts';
 import { depsOf } from './graph.ts';
 import type { Tensor } from './tensor.ts';
@@ -16,7 +17,7 @@ import type { Tensor } from './tensor.ts';
  * - values that survive a plan drop their node if they are leaves, so finished work does not keep
  *   its inputs alive.
  */
-export function realize(targets: readonly Tensor[], transfers?: Map<Tensor, Storage>): void {
+export function realize(targets: readonly Tensor[], transfers?: Map<Tensor, Storage>, verify = isVerifying()): void {
   const order = pendingOrder(targets);
   if (order.length === 0) return;
   const wanted = new Set(targets);
@@ -34,6 +35,15 @@ export function realize(targets: readonly Tensor[], transfers?: Map<Tensor, Stor
     const b = backendFor(t, backend);
     b.checkSize(node.op.name, t);
     t.storage = b.run(node, t, storageFor(b));
+    if (verify && b !== cpu) {
+      // Keep this node's inputs and output (shared, so frees below cannot recycle them) for verifyPending.
+      const inputs = new Map<Tensor, Storage>([[t, b.share(t.storage)]]);
+      for (const d of depsOf(node)) {
+        const s = storageFor(b)(d);
+        inputs.set(d, s.backend.share(s));
+      }
+      unverified.push({ t, node, inputs });
+    }
     for (const d of depsOf(node)) {
       d.uses = Math.max(0, d.uses - 1); // a recomputed value's inputs were counted down once already
       if (!wanted.has(d) && releasable(d)) {
@@ -54,8 +64,21 @@ export function realizeAll(tensors: readonly Tensor[]): void {
   realize(tensors);
 }
 
+// Nodes computed on the device in verify mode, checked at the next await (data(), sync()).
+const unverified: Computed[] = [];
+
+/** Checks the nodes computed since the last check against the CPU reference (verify mode). */
+export async function verifyPending(): Promise<void> {
+  const batch = unverified.splice(0);
+  try {
+    await verifyNodes(batch);
+  } finally {
+    for (const { inputs } of batch) for (const s of inputs.values()) s.backend.release(s);
+  }
+}
+
 /** Like realize, but first copies GPU values that float64 (CPU-only) nodes need to the host. */
-export async function realizeAsync(targets: readonly Tensor[]): Promise<void> {
+export async function realizeAsync(targets: readonly Tensor[], verify = isVerifying()): Promise<void> {
   const order = pendingOrder(targets);
   const backend = currentBackend();
   const transfers = new Map<Tensor, Storage>();
@@ -67,7 +90,8 @@ export async function realizeAsync(targets: readonly Tensor[]): Promise<void> {
     }
     for (const d of needed) transfers.set(d, cpu.upload(await d.storage!.backend.read(d.storage!, d)));
   }
-  realize(targets, transfers);
+  realize(targets, transfers, verify);
+  if (verify) await verifyPending();
 }
 
 /** float64 exists on the CPU reference only; everything else runs on the current device. */

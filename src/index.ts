@@ -6,6 +6,7 @@ export { init, deviceInfo, dispose, sync, DeviceError, type DeviceInfo, type Dev
 export { stats, resetStats, type Stats } from './stats.ts';
 export { GpuError } from './backend/webgpu.ts';
 export { ShaderError } from './backend/webgpu/kernels.ts';
+export { VerifyError } from './verify.ts';
 export { Tensor, tensor, zeros, ones, full, randn, rand, type NestedArray, type TensorLike, type TensorOptions, type RandomOptions } from './tensor.ts';
 export { noGrad } from './autograd.ts';
 export { realizeAll as realize } from './executor.ts';

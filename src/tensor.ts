@@ -123,9 +123,12 @@ export class Tensor {
     return this;
   }
 
-  /** The values, flat in row-major order: Float32Array (Float64Array for float64) or Int32Array. */
-  async data(): Promise<Values> {
-    await realizeAsync([this]);
+  /**
+   * The values, flat in row-major order: Float32Array (Float64Array for float64) or Int32Array.
+   * `{ verify: true }` checks every node of the computation against the CPU reference (as init's verify).
+   */
+  async data(options: { verify?: boolean } = {}): Promise<Values> {
+    await realizeAsync([this], options.verify);
     const s = this.storage!;
     return s.backend.read(s, this);
   }

@@ -139,3 +139,55 @@ describe('webgpu executor', () => {
     expect(errors[0]).toBeLessThan(1e-3);
   });
 });
+
+describe('verify mode', () => {
+  it('checks every node of a training step against the CPU reference and passes when they agree', async () => {
+    const x = cr.randn([8, 6], { seed: 1 });
+    const w = cr.randn([6, 4], { seed: 2, requiresGrad: true });
+    const loss = cr.softmaxCrossEntropy(x.matmul(w).relu(), [0, 1, 2, 3, 0, 1, 2, 3]);
+    loss.backward();
+    await expect(w.grad!.data({ verify: true })).resolves.toHaveLength(24);
+  });
+
+  it('names the first node that differs, its shapes, the error and the line that made it', async () => {
+    const { relu } = await import('../src/ops/relu.ts');
+    const { apply } = await import('../src/graph.ts');
+    // A CPU reference that disagrees with shaders/relu.wgsl (identity instead of max(0, x)).
+    const wrong = { ...relu, fwd: relu.fwd.bind(null), test: relu.test } as typeof relu;
+    wrong.fwd = ([x], y) => y.data.set(x.data);
+    const y = apply(wrong, [cr.tensor([-1, 2, -3])], {}).mul(2);
+    await expect(y.data({ verify: true })).rejects.toThrow(
+      /^verify: relu_fwd -> \[3\] differs from the CPU reference: max error 1\.00e\+0 .* at element 0: device 0, cpu -1; inputs \[3\]\n {4}tensor made at .*gpu-executor\.test\.ts/,
+    );
+  });
+
+  it('init({ verify: true }) checks every plan at the next await', async () => {
+    await cr.init({ device: 'webgpu', verify: true });
+    expect(cr.deviceInfo().verify).toBe(true);
+    const a = cr.randn([5, 7], { seed: 3, requiresGrad: true });
+    a.matmul(a.transpose()).sum().backward();
+    cr.realize([a.grad!]);
+    await expect(cr.sync()).resolves.toBeUndefined();
+    await cr.init({ device: 'webgpu' });
+  });
+});
+
+describe('device selection', () => {
+  it('falls back to the CPU without an adapter, and says why when WebGPU is required', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const script = `
+      import * as cr from './src/index.ts';
+      const fallback = await cr.init({ quiet: true });
+      let error = '';
+      try { await cr.init({ device: 'webgpu' }); } catch (e) { error = e.name + ': ' + e.message; }
+      console.log(JSON.stringify({ device: fallback.device, error }));`;
+    const out = execFileSync('npx', ['tsx', '--input-type=module', '-e', script], {
+      cwd: new URL('..', import.meta.url).pathname,
+      env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json' }, // no Vulkan driver: no adapter
+      encoding: 'utf8',
+    });
+    const result = JSON.parse(out.trim().split('\n').pop()!);
+    expect(result.device).toBe('cpu');
+    expect(result.error).toMatch(/^DeviceError: init: no WebGPU adapter/);
+  });
+});
