@@ -79,15 +79,17 @@ export async function verifyPending(): Promise<void> {
 
 /** Like realize, but first copies GPU values that float64 (CPU-only) nodes need to the host. */
 export async function realizeAsync(targets: readonly Tensor[], verify = isVerifying()): Promise<void> {
-  const order = pendingOrder(targets);
   const backend = currentBackend();
   const transfers = new Map<Tensor, Storage>();
   if (backend !== cpu) {
+    // Device values that CPU-only (float64) nodes read: compute them first (no float32 op reads a
+    // float64 value, so they never wait on the CPU part), then copy them to the host.
     const needed = new Set<Tensor>();
-    for (const t of order) {
+    for (const t of pendingOrder(targets)) {
       if (backendFor(t, backend) !== cpu) continue;
-      for (const d of depsOf(t.node!)) if (d.storage && d.storage.backend !== cpu) needed.add(d);
+      for (const d of depsOf(t.node!)) if (backendFor(d, backend) !== cpu) needed.add(d);
     }
+    realize([...needed], undefined, verify);
     for (const d of needed) transfers.set(d, cpu.upload(await d.storage!.backend.read(d.storage!, d)));
   }
   realize(targets, transfers, verify);
