@@ -8,10 +8,6 @@ struct P { n: u32, p: f32 }
 @group(0) @binding(3) var<storage, read> dy: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 
-// NaN test on the bits (x != x may be folded away); a NaN made at run time (a constant one does not compile).
-fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
-fn nan() -> f32 { let bits = 0x7fc00000u; return bitcast<f32>(bits); }
-
 // v^e as Math.pow; WGSL's pow(v, e) is undefined for v < 0 (and NaN in, NaN out is not guaranteed),
 // so take |v|^e, negate it for odd e and negative v (-0 and -Infinity included), NaN for finite v < 0, e not whole.
 fn power(v: f32, e: f32) -> f32 {

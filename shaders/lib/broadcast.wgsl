@@ -1,6 +1,16 @@
-// Broadcasting: where output element i reads a and b. Needs p.ndim, p.shape (output), p.sa, p.sb
-// (strides of a and b in output axes, 0 where broadcast) and p.ma, p.mb: when nonzero, the operand
-// is a trailing block of the output (same shape, scalar, bias row) and sits at i % m, with no loop.
+// The interface of every broadcasting binary op (bindings from kernelBindings: p, a, b, y, dy, dx),
+// built by broadcastParams in src/ops/elementwise.ts: n outputs, ndim, wrt (the VJP's input), then
+// ma, mb: when nonzero, a (b) is a trailing block of the output (same shape, scalar, bias row) at i % m;
+// otherwise the output shape and a's and b's strides in output axes (0 where broadcast).
+struct P { n: u32, ndim: u32, wrt: u32, ma: u32, mb: u32, shape: array<vec4u, 2>, sa: array<vec4u, 2>, sb: array<vec4u, 2> }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<storage, read> dy: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dx: array<f32>;
+
+// Where output element i reads a and b.
 fn operands(i: u32) -> vec2u {
   if (p.ma != 0u && p.mb != 0u) { return vec2u(i % p.ma, i % p.mb); }
   var rest = i;

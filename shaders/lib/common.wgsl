@@ -8,3 +8,9 @@ fn group_id(wid: vec3u, nwg: vec3u) -> u32 { return wid.x + wid.y * nwg.x; }
 
 // Entry k of a MAX_DIMS (8) vector of dims packed as array<vec4u, 2>.
 fn dim(v: array<vec4u, 2>, k: u32) -> u32 { return v[k / 4u][k % 4u]; }
+
+// NaN tested on the bits (v != v may be folded away by an optimizing compiler), and a NaN made at run
+// time (Tint rejects NaN constants). NOTE: SwiftShader's exp/log/pow do not propagate NaN themselves.
+fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+var<private> nan_bits: u32 = 0x7fc00000u;
+fn nan() -> f32 { return bitcast<f32>(nan_bits); }

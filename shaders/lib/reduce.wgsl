@@ -14,11 +14,8 @@ fn offset(i: u32, n: u32, shape: array<vec4u, 2>, strides: array<vec4u, 2>) -> u
   return at;
 }
 
-fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
-// NaN and -inf from runtime bits (a constant expression may not hold them).
-var<private> nan_bits: u32 = 0x7fc00000u;
+// -inf from runtime bits (a constant expression may not hold it).
 var<private> neg_inf_bits: u32 = 0xff800000u;
-fn nan() -> f32 { return bitcast<f32>(nan_bits); }
 fn neg_inf() -> f32 { return bitcast<f32>(neg_inf_bits); }
 
 // Sum of v over the workgroup's 64 invocations; every invocation gets the result.
