@@ -1,0 +1,2 @@
+// Puppeteer drives the system Chromium (Debian's `chromium`): never download a browser at install.
+module.exports = { skipDownload: true };
