@@ -132,6 +132,20 @@ describe('webgpu executor', () => {
     expect(errors[0].message).toMatch(/^broken: WGSL does not compile:\n {2}shaders\/broken\.wgsl:3:1: /);
   });
 
+  it('reports an uncaptured device error once, as a GpuError at the next sync, then carries on', async () => {
+    const gpu = currentBackend() as unknown as { device: GPUDevice };
+    const logged = console.error;
+    console.error = () => {}; // the backend also logs it; keep the test output clean
+    try {
+      gpu.device.createBuffer({ size: 16, usage: 0 }); // invalid: no usage
+      await expect(cr.sync()).rejects.toThrow(/^webgpu: GPUValidationError: /);
+      await expect(cr.sync()).resolves.toBeUndefined();
+      expect(await cr.tensor([1, 2]).add(1).data()).toEqual(Float32Array.of(2, 3));
+    } finally {
+      console.error = logged;
+    }
+  });
+
   it('float64 (CPU-only) computations use GPU tensors through a copy, and gradcheck runs on webgpu', async () => {
     const X = cr.randn([4, 3], { seed: 3 }); // on the GPU
     const W = cr.randn([3, 2], { seed: 4 });
