@@ -8,7 +8,6 @@ struct P { n: u32, c: u32 }
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<storage, read> dy: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
-var<workgroup> part: array<f32, WG>;
 
 // Row max and sum of exp(z - max); labels out of range are clamped (the CPU side rejects them).
 fn row_max_sum(i: u32) -> vec2f {
@@ -32,12 +31,8 @@ fn softmax_cross_entropy_fwd(@builtin(local_invocation_index) t: u32) {
     }
     total += chunk;
   }
-  part[t] = total;
-  for (var w = WG / 2u; w > 0u; w /= 2u) {
-    workgroupBarrier();
-    if (t < w) { part[t] += part[t + w]; }
-  }
-  if (t == 0u) { y[0] = part[0] / f32(p.n); }
+  let sum = tree_sum(t, total);
+  if (t == 0u) { y[0] = sum / f32(p.n); }
 }
 
 @compute @workgroup_size(WG)
@@ -50,3 +45,4 @@ fn softmax_cross_entropy_vjp(@builtin(global_invocation_id) gid: vec3u, @builtin
   dx[i * p.c + label(i)] -= g;
 }
 // #import common
+// #import reduce

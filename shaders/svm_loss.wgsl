@@ -9,7 +9,6 @@ struct P { n: u32, c: u32, margin: f32 }
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<storage, read> dy: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
-var<workgroup> part: array<f32, WG>;
 
 fn label(i: u32) -> u32 { return u32(clamp(labels[i], 0, i32(p.c) - 1)); }
 fn margin(i: u32, j: u32, l: u32) -> f32 { return scores[i * p.c + j] - scores[i * p.c + l] + p.margin; }
@@ -28,12 +27,8 @@ fn svm_loss_fwd(@builtin(local_invocation_index) t: u32) {
     }
     total += chunk;
   }
-  part[t] = total;
-  for (var w = WG / 2u; w > 0u; w /= 2u) {
-    workgroupBarrier();
-    if (t < w) { part[t] += part[t + w]; }
-  }
-  if (t == 0u) { y[0] = part[0] / f32(p.n); }
+  let sum = tree_sum(t, total);
+  if (t == 0u) { y[0] = sum / f32(p.n); }
 }
 
 @compute @workgroup_size(WG)
@@ -51,3 +46,4 @@ fn svm_loss_vjp(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   dx[i * p.c + l] = -count * g;
 }
 // #import common
+// #import reduce
