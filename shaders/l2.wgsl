@@ -1,12 +1,6 @@
 // l2: y = sum of x^2 over all elements;  dx = 2 x dy[0]
 // fwd: p, x -> y (one workgroup of 64 striding over x, then a tree sum)        vjp: p, x, dy -> dx
 // p.n = number of elements of x
-struct P { n: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@group(0) @binding(3) var<storage, read> dy: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 
 @compute @workgroup_size(WG)
 fn l2_fwd(@builtin(local_invocation_index) lid: u32) {
@@ -23,4 +17,5 @@ fn l2_vjp(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
   dx[i] = 2.0 * x[i] * dy[0];
 }
 // #import common
+// #import unary
 // #import reduce

@@ -1,13 +1,6 @@
 // max: y[g] = x at the first maximum of group g (NaN wins);  dx = dy[g] there, 0 elsewhere in the group
 // fwd: p, x -> y     vjp: p, x, dy -> dx (recomputes each argmax and writes its whole group)
-// both: a workgroup per output group, or an invocation per group if p.serial; p as in sum.wgsl:
-//   groups, count per group, kept/reduced ranks, n, rank, serial; kept and reduced shapes and x strides
-struct P { groups: u32, count: u32, nk: u32, nr: u32, n: u32, ndim: u32, serial: u32, kshape: array<vec4u, 2>, kstr: array<vec4u, 2>, rshape: array<vec4u, 2>, rstr: array<vec4u, 2>, xshape: array<vec4u, 2>, ostr: array<vec4u, 2> }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@group(0) @binding(3) var<storage, read> dy: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dx: array<f32>;
+// both: a workgroup per output group, or an invocation per group if p.serial; p and bindings from lib/axes
 
 fn at(r: u32) -> u32 { return offset(r, p.nr, p.rshape, p.rstr); }
 
@@ -60,3 +53,4 @@ fn max_vjp(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
 }
 // #import common
 // #import reduce
+// #import axes

@@ -1,11 +1,5 @@
 // reshape: y = x (same row-major order, new shape);  dx = dy
 // fwd: p, x -> y        vjp: p, dy -> dx        p.n = number of elements
-struct P { n: u32 }
-@group(0) @binding(0) var<uniform> p: P;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@group(0) @binding(3) var<storage, read> dy: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 
 @compute @workgroup_size(WG)
 fn reshape_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -21,3 +15,4 @@ fn reshape_vjp(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   dx[i] = dy[i];
 }
 // #import common
+// #import unary

@@ -1,5 +1,5 @@
-// The interface of every elementwise unary op (bindings from kernelBindings: p, x, y, dy, dx):
-// p.n elements; the VJP reads x or y, whichever its spec saves.
+// The interface of every op of one float tensor x with params { n } (the elementwise unary ops,
+// reshape, l2); bindings from kernelBindings: p, x, y, dy, dx. The VJP reads what its spec saves.
 struct P { n: u32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
