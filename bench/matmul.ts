@@ -6,12 +6,7 @@
  *   npm run bench:matmul -- --device cpu --sizes 256,512 --repeats 5
  */
 import * as cr from '../src/index.ts';
-import { median } from './report.ts';
-
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
+import { median, option } from './report.ts';
 
 async function main(): Promise<void> {
   const device = option('device', 'webgpu') as cr.DeviceName;

@@ -2,10 +2,15 @@
 
 export const WARMUP = 3;
 
+/** The value after `--name` on the command line, or the fallback. */
+export function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
 /** `--steps N` from the command line (default 20). */
 export function stepsOption(): number {
-  const i = process.argv.indexOf('--steps');
-  const steps = i >= 0 ? Number(process.argv[i + 1]) : 20;
+  const steps = Number(option('steps', '20'));
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a positive integer`);
   return steps;
 }

@@ -10,16 +10,15 @@
  * timed until the device is done (cr.sync). The CPU run also splits fwd+bwd from the update.
  * Prints one Markdown table row and a final JSON line. Compare: bench/tfjs-cpu-step.ts.
  */
-import { reportStep, stepsOption, WARMUP } from './report.ts';
+import { option, reportStep, stepsOption, WARMUP } from './report.ts';
 import * as cr from '../src/index.ts';
 
 const D = 784, H = 256, C = 10, LR = 0.1;
 
 async function main(): Promise<void> {
   const steps = stepsOption();
-  const arg = (name: string, fallback: string) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : fallback);
-  const device = arg('device', 'webgpu') as cr.DeviceName;
-  const B = Number(arg('batch', '128'));
+  const device = option('device', 'webgpu') as cr.DeviceName;
+  const B = Number(option('batch', '128'));
   const info = await cr.init({ device });
 
   // Fixed data and parameters (seeded): inputs ~ N(0, 1), labels uniform in [0, 10), small weights.

@@ -1,5 +1,6 @@
 import type { Backend } from './backend/backend.ts';
 import { cpu } from './backend/cpu.ts';
+import type { DType } from './dtype.ts';
 import { DeviceError } from './errors.ts';
 
 export { DeviceError };
@@ -101,6 +102,11 @@ export async function sync(): Promise<void> {
 
 export function currentBackend(): Backend {
   return backend;
+}
+
+/** Where values of a dtype live and compute: float64 on the CPU reference only, the rest on the device. */
+export function backendFor(dtype: DType): Backend {
+  return dtype === 'float64' ? cpu : backend;
 }
 
 export function isVerifying(): boolean {

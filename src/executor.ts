@@ -1,6 +1,6 @@
 import { cpu } from './backend/cpu.ts';
 import type { Backend, Storage } from './backend/backend.ts';
-import { currentBackend, isVerifying } from './device.ts';
+import { backendFor, currentBackend, isVerifying } from './device.ts';
 import { verifyNodes, type Computed } from './verify.ts';
 import { assert, ChainruleError } from './errors.ts';
 import { depsOf } from './graph.ts';
@@ -32,7 +32,7 @@ export function realize(targets: readonly Tensor[], transfers?: Map<Tensor, Stor
   };
   for (const t of order) {
     const node = t.node!;
-    const b = backendFor(t, backend);
+    const b = backendFor(t.dtype);
     b.checkSize(node.op.name, t);
     t.storage = b.run(node, t, storageFor(b));
     if (verify && b !== cpu) {
@@ -86,19 +86,14 @@ export async function realizeAsync(targets: readonly Tensor[], verify = isVerify
     // float64 value, so they never wait on the CPU part), then copy them to the host.
     const needed = new Set<Tensor>();
     for (const t of pendingOrder(targets)) {
-      if (backendFor(t, backend) !== cpu) continue;
-      for (const d of depsOf(t.node!)) if (backendFor(d, backend) !== cpu) needed.add(d);
+      if (backendFor(t.dtype) !== cpu) continue;
+      for (const d of depsOf(t.node!)) if (backendFor(d.dtype) !== cpu) needed.add(d);
     }
     realize([...needed], undefined, verify);
     for (const d of needed) transfers.set(d, cpu.upload(await d.storage!.backend.read(d.storage!, d)));
   }
   realize(targets, transfers, verify);
   if (verify) await verifyPending();
-}
-
-/** float64 exists on the CPU reference only; everything else runs on the current device. */
-function backendFor(t: Tensor, current: Backend): Backend {
-  return t.dtype === 'float64' ? cpu : current;
 }
 
 function releasable(t: Tensor): boolean {

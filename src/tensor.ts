@@ -1,6 +1,5 @@
 import { backward } from './autograd.ts';
-import { cpu } from './backend/cpu.ts';
-import { currentBackend } from './device.ts';
+import { backendFor } from './device.ts';
 import { allocate, dtypeOf, isFloat, type DType, type Values } from './dtype.ts';
 import { ChainruleError, fail, firstUserFrame } from './errors.ts';
 import { realize, realizeAsync } from './executor.ts';
@@ -268,8 +267,7 @@ function flatten(data: NestedArray): { flat: number[]; shape: number[] } {
 }
 
 export function fromValues(values: Values, shape: Shape, requiresGrad = false): Tensor {
-  const backend = values instanceof Float64Array ? cpu : currentBackend(); // float64 is CPU-only
-  const t = new Tensor(shape, dtypeOf(values), { storage: backend.upload(values) });
+  const t = new Tensor(shape, dtypeOf(values), { storage: backendFor(dtypeOf(values)).upload(values) });
   if (requiresGrad) t.requiresGrad = true;
   return t;
 }
@@ -291,7 +289,7 @@ const constants = new WeakMap<object, Map<string, Tensor>>();
 
 /** A cached scalar leaf holding `value`: numbers in binary ops, the seed 1 of backward. */
 export function scalar(value: number, dtype: DType): Tensor {
-  const backend = dtype === 'float64' ? cpu : currentBackend();
+  const backend = backendFor(dtype);
   let cache = constants.get(backend);
   if (!cache) constants.set(backend, (cache = new Map()));
   const key = `${dtype}:${Object.is(value, -0) ? '-0' : value}`;

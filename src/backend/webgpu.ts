@@ -80,12 +80,12 @@ export class WebGpuBackend implements Backend {
   }
 
   upload(values: Values): Storage {
-    this.checkSize('upload', { shape: [values.length], dtype: values instanceof Float64Array ? 'float64' : 'float32' });
+    const dtype = dtypeOf(values);
+    this.checkSize('upload', { shape: [values.length], dtype });
     const buffer = this.#pool.acquire(values.byteLength);
     this.device.queue.writeBuffer(buffer, 0, values.buffer, values.byteOffset, values.byteLength);
     counters.bytesUploaded += values.byteLength;
     counters.liveTensors++;
-    const dtype = dtypeOf(values);
     return new GpuStorage(this, buffer, values.byteLength, dtype, dtype === 'int32' ? values.slice() : undefined);
   }
 
