@@ -2,9 +2,18 @@ import { fail } from './errors.ts';
 import { formatShape, sameShape, type Shape } from './shape.ts';
 import { vjpOf } from './graph.ts';
 import { isFloat } from './dtype.ts';
-import { Tensor } from './tensor.ts';
+import { isCachedConstant, Tensor } from './tensor.ts';
 
 let gradEnabled = true;
+// Roots of backward() calls (losses) not computed yet: an optimizer step computes them in its plan.
+let roots: WeakRef<Tensor>[] = [];
+
+/** Takes the losses that backward() was called on since the last call, still alive and not computed. */
+export function takeRoots(): Tensor[] {
+  const alive = roots.map((r) => r.deref()).filter((t): t is Tensor => !!t && !t.computed);
+  roots = [];
+  return alive;
+}
 
 export function isGradEnabled(): boolean {
   return gradEnabled;
@@ -46,6 +55,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
     fail('backward', `seed gradient shape ${formatShape(seed.shape)} differs from the output shape ${formatShape(root.shape)}`);
   }
   root.kept = true; // the loss: users read it after the step
+  if (!root.computed) roots.push(new WeakRef(root));
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   noGrad(() => {
     const order = topologicalOrder(root);
@@ -53,7 +63,12 @@ export function backward(root: Tensor, seed?: Tensor): void {
       const t = order[i];
       const dy = grads.get(t)!;
       grads.delete(t);
-      if (t.isLeaf || t.retainsGrad) t.grad = t.grad ? t.grad.add(dy) : dy;
+      if (t.isLeaf || t.retainsGrad) {
+        const before = t.peekGrad();
+        const g = before ? before.add(dy) : dy;
+        g.ownedByGrad = g !== seed && !isCachedConstant(g); // the user's seed stays theirs
+        t.grad = g;
+      }
       if (t.isLeaf || t.node?.kind !== 'fwd') continue;
       t.backwardDone = true;
       const { op, inputs } = t.node;

@@ -2,8 +2,10 @@ import { cpu } from './backend/cpu.ts';
 import type { Backend, Storage } from './backend/backend.ts';
 import { backendFor, currentBackend, isVerifying } from './device.ts';
 import { verifyNodes, type Computed } from './verify.ts';
-import { assert, ChainruleError } from './errors.ts';
+import { assert, ChainruleError, fail } from './errors.ts';
+import type { AnyUpdateSpec } from './ops/update.ts';
 import { depsOf } from './graph.ts';
+import { takeRoots } from './autograd.ts';
 import type { Tensor } from './tensor.ts';
 
 /**
@@ -17,8 +19,8 @@ import type { Tensor } from './tensor.ts';
  * - values that survive a plan drop their node if they are leaves, so finished work does not keep
  *   its inputs alive.
  */
-export function realize(targets: readonly Tensor[], transfers?: Map<Tensor, Storage>, verify = isVerifying()): void {
-  const order = pendingOrder(targets);
+export function realize(targets: readonly Tensor[], transfers?: Map<Tensor, Storage>, verify = isVerifying(), also: readonly Tensor[] = []): void {
+  const order = pendingOrder([...targets, ...also]);
   if (order.length === 0) return;
   const wanted = new Set(targets);
   const backend = currentBackend();
@@ -32,9 +34,11 @@ export function realize(targets: readonly Tensor[], transfers?: Map<Tensor, Stor
   };
   for (const t of order) {
     const node = t.node!;
+    if (t.inputVersions) checkVersions(t);
     const b = backendFor(t.dtype);
     b.checkSize(node.op.name, t);
-    t.storage = b.run(node, t, storageFor(b));
+    t.storage = b.run(node, t, storageFor(b), t.held ? 'grad' : wanted.has(t) || t.kept ? 'loose' : 'plan');
+    t.computed = true;
     if (verify && b !== cpu) {
       // Keep this node's inputs and output (shared, so frees below cannot recycle them) for verifyPending.
       const inputs = new Map<Tensor, Storage>([[t, b.share(t.storage)]]);
@@ -52,8 +56,59 @@ export function realize(targets: readonly Tensor[], transfers?: Map<Tensor, Stor
       }
     }
   }
-  backend.flush();
+  backend.endPlan();
   for (const t of order) if (t.storage && t.isLeaf) t.node = null;
+}
+
+/** An optimizer update of one parameter: the spec's kernel rewrites param and state in place from grad. */
+export interface Update {
+  readonly spec: AnyUpdateSpec;
+  readonly hyper: unknown;
+  readonly param: Tensor;
+  readonly grad: Tensor;
+  readonly state: readonly Tensor[];
+}
+
+/**
+ * Applies optimizer updates in place, in the same plan as what they read: the gradients, and every
+ * pending tensor that reads a parameter's old value (computed first, so the lazy graph keeps eager
+ * semantics). Bumps the versions of what it rewrites, so a node recorded earlier that would read a
+ * new value fails instead (checkVersions).
+ */
+export function applyUpdates(updates: readonly Update[]): void {
+  const readers: Tensor[] = [];
+  for (const u of updates) {
+    for (const t of [u.param, ...u.state]) {
+      const alive = t.readers!.map((r) => r.deref()).filter((r): r is Tensor => !!r && !r.computed);
+      readers.push(...alive);
+      t.readers = alive.map((r) => new WeakRef(r)); // pruned: computed or collected readers are done
+    }
+  }
+  // The losses are computed too (a single dispatch each): they are read after the step, and a
+  // pending loss would hold its logits until garbage collection, breaking plan reuse.
+  realize([...updates.flatMap((u) => [u.param, u.grad, ...u.state]), ...takeRoots()], undefined, isVerifying(), readers);
+  for (const u of updates) {
+    const b = backendFor(u.param.dtype);
+    const own = (t: Tensor): Storage => {
+      const s = t.storage!;
+      if (s.backend === b) return s;
+      t.storage = b.upload(cpu.peek(s)!); // made before init() picked the device: move it once
+      return t.storage;
+    };
+    b.update(u.spec, u.hyper, u.param.size, own(u.grad), own(u.param), u.state.map(own));
+    for (const t of [u.param, ...u.state]) t.version++;
+  }
+  currentBackend().endPlan();
+}
+
+/** Throws if an input of t's node was updated in place after the node was recorded. */
+function checkVersions(t: Tensor): void {
+  const deps = depsOf(t.node!);
+  deps.forEach((d, i) => {
+    if (d.version === t.inputVersions![i]) return;
+    const where = t.origin ? ` (made at ${t.origin})` : '';
+    fail(t.node!.op.name, `${t}${where} reads ${d}, which an optimizer step changed in place after this tensor was recorded; compute it before opt.step() (cr.realize([...]) or await t.data()), or record it again`);
+  });
 }
 
 /**

@@ -18,5 +18,7 @@ export {
   add, sub, mul, div, maximum, minimum, neg, exp, log, sqrt, reciprocal, sigmoid, tanh, relu, pow,
   matmul, transpose, reshape, sum, mean, max, softmax, logSoftmax, oneHot, softmaxCrossEntropy, svmLoss, l2,
 } from './ops/api.ts';
-export { registry } from './ops/index.ts';
+export { registry, updates } from './ops/index.ts';
+export type { UpdateSpec, AnyUpdateSpec } from './ops/update.ts';
+export * as optim from './optim/index.ts';
 export { kernelBindings, type OpSpec, type AnyOpSpec } from './ops/spec.ts';

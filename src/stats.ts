@@ -2,7 +2,7 @@
 export interface Stats {
   /** Kernel launches. */
   dispatches: number;
-  /** Command buffers handed to the GPU queue (one per plan, one per readback). */
+  /** Command buffers handed to the GPU queue (plans realized in one JavaScript task share one; one per readback). */
   submits: number;
   /** Copies of a value back to the host (`await t.data()`). */
   readbacks: number;
@@ -15,11 +15,13 @@ export interface Stats {
   liveTensors: number;
   /** Shader pipelines compiled (each kernel once). */
   pipelines: number;
+  /** Bind groups created; a repeated step reuses its plan's bind groups, so this stops growing. */
+  bindGroups: number;
 }
 
 export const counters: Stats = {
   dispatches: 0, submits: 0, readbacks: 0, bytesUploaded: 0, bytesRead: 0,
-  liveBytes: 0, pooledBytes: 0, liveTensors: 0, pipelines: 0,
+  liveBytes: 0, pooledBytes: 0, liveTensors: 0, pipelines: 0, bindGroups: 0,
 };
 
 /** A snapshot of the counters. */
@@ -29,5 +31,5 @@ export function stats(): Stats {
 
 /** Zeroes the event counters (dispatches, submits, readbacks, bytes moved); gauges are kept. */
 export function resetStats(): void {
-  Object.assign(counters, { dispatches: 0, submits: 0, readbacks: 0, bytesUploaded: 0, bytesRead: 0 });
+  Object.assign(counters, { dispatches: 0, submits: 0, readbacks: 0, bytesUploaded: 0, bytesRead: 0, bindGroups: 0 });
 }

@@ -34,10 +34,23 @@ export class Tensor {
   backwardDone = false;
   /** Kept after a plan even if nothing reads it: a backward root, or on request (keep()). */
   kept = false;
+  /** A gradient made by backward() that no user has seen (via .grad) yet: freed when replaced. */
+  ownedByGrad = false;
   /** Held as some tensor's .grad: a user will read it. */
   held = false;
   // The owner of the value, shared with the finalizer that frees GPU memory when this tensor is collected.
   readonly #owner: { storage: Storage | null } = { storage: null };
+  /** Set once the executor has computed the value (it may have freed it since). */
+  computed = false;
+  /** Counts in-place updates of the value (optimizer steps); a node checks its inputs' at run time. */
+  version = 0;
+  /**
+   * Set on tensors an optimizer updates in place (parameters, optimizer state): their pending
+   * readers are tracked so a step can compute them from the old value first.
+   */
+  readers: WeakRef<Tensor>[] | null = null;
+  /** Versions of the node's inputs (depsOf order) when it was recorded, if any input may be updated in place. */
+  readonly inputVersions: readonly number[] | null = null;
   /** Set by retainGrad(): a non-leaf that keeps its gradient in .grad. */
   retainsGrad = false;
   #requiresGrad: boolean;
@@ -50,7 +63,15 @@ export class Tensor {
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     this.node = init.node ?? null;
-    if (this.node) for (const d of depsOf(this.node)) d.uses++;
+    if (this.node) {
+      const deps = depsOf(this.node);
+      for (const d of deps) {
+        d.uses++;
+        d.readers?.push(new WeakRef(this));
+      }
+      // Parameters (leaves with requiresGrad) may be updated in place later: note what was read.
+      if (deps.some((d) => d.readers || (d.isLeaf && d.requiresGrad))) this.inputVersions = deps.map((d) => d.version);
+    }
     this.storage = init.storage ?? null;
     this.#requiresGrad = init.requiresGrad ?? false;
     this.isLeaf = !(this.#requiresGrad && this.node?.kind === 'fwd');
@@ -68,12 +89,28 @@ export class Tensor {
 
   /** The gradient after backward(). Gradients are held: the executor never frees them. */
   get grad(): Tensor | null {
+    if (this.#grad) this.#grad.ownedByGrad = false; // a user may hold it from now on
     return this.#grad;
   }
 
+  /**
+   * Replacing a gradient that only autograd ever held (zeroGrad, or accumulation) frees its memory
+   * at once rather than at garbage collection: a repeated step then gets the same buffers back, and
+   * its bind groups are reused (plan reuse).
+   */
   set grad(g: Tensor | null) {
+    const old = this.#grad;
     if (g) g.held = true;
     this.#grad = g;
+    if (old && old !== g && old.ownedByGrad && old.uses === 0 && old.storage) {
+      old.storage.backend.release(old.storage);
+      old.storage = null;
+    }
+  }
+
+  /** The gradient, for chainrule's own code: unlike .grad, does not hand it to the user. */
+  peekGrad(): Tensor | null {
+    return this.#grad;
   }
 
   get requiresGrad(): boolean {
@@ -299,8 +336,16 @@ export function scalar(value: number, dtype: DType): Tensor {
     const values = allocate(dtype, 1);
     values[0] = value;
     cache.set(key, (t = fromValues(values, [])));
+    cachedConstants.add(t);
   }
   return t;
+}
+
+const cachedConstants = new WeakSet<Tensor>();
+
+/** True for the shared scalar constants of scalar(): never a parameter, never updated in place. */
+export function isCachedConstant(t: Tensor): boolean {
+  return cachedConstants.has(t);
 }
 
 /** A tensor filled with `value`. */

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as cr from '../src/index.ts';
 import { apply } from '../src/graph.ts';
-import { registry } from '../src/ops/index.ts';
+import { registry, updates } from '../src/ops/index.ts';
 import { relativeError } from '../src/gradcheck.ts';
 import { fromValues } from '../src/tensor.ts';
 import { kernelBindings, type AnyOpSpec } from '../src/ops/spec.ts';
@@ -81,13 +81,14 @@ describe.each(registry.map((spec) => [spec.name, spec] as const))('%s', (_name, 
 });
 
 describe('registry', () => {
-  it('lists every op file in src/ops exactly once', () => {
-    const helpers = new Set(['index', 'spec', 'api', 'elementwise', 'reduce', 'labels', 'loss', 'params']);
+  it('lists every op and update file in src/ops exactly once', () => {
+    const helpers = new Set(['index', 'spec', 'api', 'elementwise', 'reduce', 'labels', 'loss', 'params', 'update']);
     const files = readdirSync(new URL('../src/ops', import.meta.url))
       .map((f) => f.replace(/\.ts$/, ''))
       .filter((f) => !helpers.has(f));
-    expect(registry.map((s) => s.name).sort()).toEqual(files.sort());
-    expect(new Set(registry.map((s) => s.name)).size).toBe(registry.length);
+    const names = [...registry, ...updates].map((s) => s.name);
+    expect(names.sort()).toEqual(files.sort());
+    expect(new Set(names).size).toBe(names.length);
   });
 
   it('every op runs on an input of each of its test shapes without recording NaN where none is expected', () => {

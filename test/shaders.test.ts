@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { bundle } from '../src/cli/bundle-shaders.ts';
 import { shaderSources } from '../src/backend/webgpu/shaders.gen.ts';
-import { registry } from '../src/ops/index.ts';
+import { registry, updates } from '../src/ops/index.ts';
+import { updateBindings } from '../src/ops/update.ts';
 import { kernelBindings } from '../src/ops/spec.ts';
 
 // Every shader against its spec, without a GPU: one file per op, its entry points, and for each entry
@@ -18,8 +19,14 @@ describe('shaders', () => {
     expect(generated, 'run npm run shaders').toBe(bundle());
   });
 
-  it('every op has exactly one shader file and every shader file one op', () => {
-    expect(files.sort()).toEqual(registry.map((s) => s.name).sort());
+  it('every op and update has exactly one shader file and every shader file one op or update', () => {
+    expect(files.sort()).toEqual([...registry, ...updates].map((s) => s.name).sort());
+  });
+
+  it.each(updates.map((s) => [s.name, s] as const))('%s: the update entry point and bindings match the spec', (name, spec) => {
+    const reflect = new WgslReflect(shaderSources[name].code);
+    expect(reflect.entry.compute.map((e) => e.name)).toEqual([`${name}_step`]);
+    expect(resources(reflect.entry.compute[0])).toEqual(updateBindings(spec).map((b) => ({ ...b, group: 0 })));
   });
 
   it.each(registry.map((s) => [s.name, s] as const))('%s: entry points and bindings match the spec', (name, spec) => {
@@ -34,15 +41,19 @@ describe('shaders', () => {
     const bindings = kernelBindings(spec);
     for (const entry of reflect.entry.compute) {
       const want = entry.name.endsWith('_fwd') ? bindings.fwd : bindings.vjp;
-      const used = entry.resources
-        .map((r) => ({
-          name: r.name,
-          binding: r.binding,
-          group: r.group,
-          type: r.resourceType === 0 ? 'uniform' : r.access === 'read' ? 'read-only-storage' : 'storage',
-        }))
-        .sort((x, y) => x.binding - y.binding);
-      expect(used, entry.name).toEqual(want.map((b) => ({ ...b, group: 0 })));
+      expect(resources(entry), entry.name).toEqual(want.map((b) => ({ ...b, group: 0 })));
     }
   });
 });
+
+/** The bindings an entry point uses, as kernelBindings describes them, by binding number. */
+function resources(entry: { resources: { name: string; binding: number; group: number; resourceType: number; access: string }[] }) {
+  return entry.resources
+    .map((r) => ({
+      name: r.name,
+      binding: r.binding,
+      group: r.group,
+      type: r.resourceType === 0 ? 'uniform' : r.access === 'read' ? 'read-only-storage' : 'storage',
+    }))
+    .sort((x, y) => x.binding - y.binding);
+}

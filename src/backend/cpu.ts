@@ -42,7 +42,15 @@ export const cpu: Backend = {
     }
     return new CpuStorage(cpu, y.data);
   },
+  update(spec, hyper, _n, grad, param, state) {
+    const values = (s: Storage) => {
+      assert(s instanceof CpuStorage && !(s.values instanceof Int32Array), `${spec.name}: an update reads float values on the CPU`);
+      return s.values;
+    };
+    spec.step(values(param), values(grad), state.map(values), hyper);
+  },
   flush() {},
+  endPlan() {},
   async sync() {},
   share: (storage) => storage,
   release() {}, // the garbage collector frees typed arrays

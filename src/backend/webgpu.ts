@@ -5,15 +5,19 @@ import type { Meta } from '../ops/spec.ts';
 import { formatShape, sizeOf } from '../shape.ts';
 import { counters } from '../stats.ts';
 import type { Tensor } from '../tensor.ts';
-import type { Backend, Storage } from './backend.ts';
+import type { Backend, Lane, Storage } from './backend.ts';
 import { BufferUsage, MapRead } from './webgpu/gpu.ts';
-import { Kernels } from './webgpu/kernels.ts';
-import { BufferPool } from './webgpu/pool.ts';
+import { Kernels, type Kernel } from './webgpu/kernels.ts';
+import { updateBindings, type AnyUpdateSpec } from '../ops/update.ts';
+import { BufferPool, bufferId } from './webgpu/pool.ts';
 
 /** The device failed: lost, out of memory, or a validation error. Names the adapter and the cause. */
 export class GpuError extends ChainruleError {
   override name = 'GpuError';
 }
+
+// Dispatches encoded before a submit is forced: a synchronous loop of many steps still reaches the GPU.
+const MAX_ENCODED = 4096;
 
 /** A tensor's value on the GPU. `host` keeps uploaded int32 data (labels) so shape rules can check values. */
 class GpuStorage implements Storage {
@@ -29,8 +33,11 @@ class GpuStorage implements Storage {
 
 /**
  * The WebGPU device. Invariants:
- * - every dispatch of a plan goes into one compute pass of one command encoder; flush() submits it,
- *   and readback, destroy and the end of a plan flush first;
+ * - every dispatch goes into one compute pass of one command encoder; flush() submits it at the end
+ *   of the JavaScript task that ended a plan (endPlan), or at once before a readback, sync, destroy,
+ *   or when MAX_ENCODED dispatches are waiting;
+ * - an update (optimizer step) rewrites its parameter's buffer in place; ordered in the pass, it
+ *   runs after every dispatch encoded before it;
  * - a storage buffer is lent to at most one live GpuStorage and returns to the pool when its refs
  *   reach 0; buffers released while a plan is encoding are reused only by later dispatches of that
  *   plan (ordered within the pass), never by a queue write, which would run before the plan;
@@ -45,6 +52,12 @@ export class WebGpuBackend implements Backend {
   #encoder: GPUCommandEncoder | null = null;
   #pass: GPUComputePassEncoder | null = null;
   #releasedInPlan: GPUBuffer[] = [];
+  readonly #bindGroups = new Map<string, GPUBindGroup>();
+  readonly #updateParams = new Map<string, { buffer: GPUBuffer; words: string }>();
+  // Update params buffers read by the encoded, not yet submitted work.
+  readonly #encodedUpdates = new Set<GPUBuffer>();
+  #encoded = 0;
+  #flushScheduled = false;
   #error: Error | null = null;
   #lost = false;
 
@@ -82,21 +95,21 @@ export class WebGpuBackend implements Backend {
   upload(values: Values): Storage {
     const dtype = dtypeOf(values);
     this.checkSize('upload', { shape: [values.length], dtype });
-    const buffer = this.#pool.acquire(values.byteLength);
+    const buffer = this.#pool.acquire(values.byteLength, 'loose');
     this.device.queue.writeBuffer(buffer, 0, values.buffer, values.byteOffset, values.byteLength);
     counters.bytesUploaded += values.byteLength;
     counters.liveTensors++;
     return new GpuStorage(this, buffer, values.byteLength, dtype, dtype === 'int32' ? values.slice() : undefined);
   }
 
-  run(node: Node, out: Meta, input: (t: Tensor) => Storage): Storage {
+  run(node: Node, out: Meta, input: (t: Tensor) => Storage, lane: Lane = 'loose'): Storage {
     const { op, attrs } = node;
     const kind = node.kind;
     const kernel = this.kernels.get(op, kind);
     const dispatch =
       kind === 'fwd' ? op.gpu.fwd(node.inputs, out, attrs) : op.gpu.vjp!(node.xMeta, node.dy, node.wrt, out, attrs);
     const bytes = sizeOf(out.shape) * 4;
-    const buffer = this.#acquire(bytes);
+    const buffer = this.#acquire(bytes, lane);
     const y = new GpuStorage(this, buffer, bytes, out.dtype);
     counters.liveTensors++;
     const byName = new Map<string, Tensor | GpuStorage>();
@@ -109,31 +122,73 @@ export class WebGpuBackend implements Backend {
       byName.set('dy', node.dy);
       byName.set('dx', y);
     }
-    const entries = kernel.bindings.map((b): GPUBindGroupEntry => {
-      if (b.name === 'p') return { binding: 0, resource: { buffer: this.#uniform(dispatch.params.bytes()) } };
+    const buffers = kernel.bindings.map((b): GpuStorage | GPUBuffer => {
+      if (b.name === 'p') return this.#uniform(dispatch.params.bytes());
       const s = byName.get(b.name);
       const storage = s instanceof GpuStorage || s === undefined ? s : input(s);
       assert(storage instanceof GpuStorage, `${op.name}_${kind}: binding ${b.name} has no GPU value`);
-      return { binding: b.binding, resource: { buffer: storage.buffer, offset: 0, size: Math.max(storage.bytes, 4) } };
+      return storage;
     });
-    const groups = dispatch.groups ?? Math.ceil((dispatch.threads ?? 0) / 64);
-    if (groups > 0) {
-      const pass = this.#beginPass();
-      pass.setPipeline(kernel.pipeline);
-      pass.setBindGroup(0, this.device.createBindGroup({ layout: kernel.layout, entries }));
-      const max = this.device.limits.maxComputeWorkgroupsPerDimension;
-      const x = Math.min(groups, max);
-      const rows = Math.ceil(groups / x);
-      if (rows > max) fail(op.name, `needs ${groups} workgroups, over ${max} x ${max}`);
-      pass.dispatchWorkgroups(x, rows);
-      counters.dispatches++;
-    }
+    this.#dispatch(op.name, kernel, buffers, dispatch.groups ?? Math.ceil((dispatch.threads ?? 0) / 64));
     return y;
   }
 
-  /** Submits the encoded plan, if any. Buffers released during it become free for any use. */
+  update(spec: AnyUpdateSpec, hyper: unknown, n: number, grad: Storage, param: Storage, state: readonly Storage[]): void {
+    const kernel = this.kernels.entry(spec.name, `${spec.name}_step`, () => updateBindings(spec));
+    const uniform = this.#updateUniform(param as GpuStorage, spec.name, spec.params(n, hyper).bytes());
+    this.#dispatch(spec.name, kernel, [uniform, grad as GpuStorage, param as GpuStorage, ...(state as GpuStorage[])], Math.ceil(n / 64));
+  }
+
+  /** Encodes one dispatch of `groups` workgroups (on a 2-D grid) with its bind group, from the cache. */
+  #dispatch(op: string, kernel: Kernel, buffers: readonly (GpuStorage | GPUBuffer)[], groups: number): void {
+    if (groups === 0) return;
+    const pass = this.#beginPass();
+    pass.setPipeline(kernel.pipeline);
+    pass.setBindGroup(0, this.#bindGroup(kernel, buffers));
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    const x = Math.min(groups, max);
+    const rows = Math.ceil(groups / x);
+    if (rows > max) fail(op, `needs ${groups} workgroups, over ${max} x ${max}`);
+    pass.dispatchWorkgroups(x, rows);
+    counters.dispatches++;
+    if (++this.#encoded >= MAX_ENCODED) this.flush(); // bounds a long synchronous loop's command buffer
+  }
+
+  /**
+   * Bind groups by kernel and buffers: a step repeated with the same structure gets the same pooled
+   * buffers back in the same order, so its bind groups are built once and reused.
+   */
+  #bindGroup(kernel: Kernel, buffers: readonly (GpuStorage | GPUBuffer)[]): GPUBindGroup {
+    const key = kernel.id + buffers.map((b) => (b instanceof GpuStorage ? `,${bufferId(b.buffer)}:${b.bytes}` : `,u${bufferId(b)}`)).join('');
+    let group = this.#bindGroups.get(key);
+    if (!group) {
+      if (this.#bindGroups.size >= 8192) this.#bindGroups.clear();
+      const entries = kernel.bindings.map((b, i): GPUBindGroupEntry => {
+        const x = buffers[i];
+        const resource = x instanceof GpuStorage ? { buffer: x.buffer, offset: 0, size: Math.max(x.bytes, 4) } : { buffer: x };
+        return { binding: b.binding, resource };
+      });
+      group = this.device.createBindGroup({ layout: kernel.layout, entries });
+      this.#bindGroups.set(key, group);
+      counters.bindGroups++;
+    }
+    return group;
+  }
+
+  endPlan(): void {
+    if (!this.#encoder || this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => {
+      this.#flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Submits the encoded plans, if any. Buffers released during them become free for any use. */
   flush(): void {
     if (!this.#encoder) return;
+    this.#encoded = 0;
+    this.#encodedUpdates.clear();
     this.#pass?.end();
     this.device.queue.submit([this.#encoder.finish()]);
     counters.submits++;
@@ -197,14 +252,47 @@ export class WebGpuBackend implements Backend {
     this.#pool.clear();
     for (const u of this.#uniforms.values()) u.destroy();
     this.#uniforms.clear();
+    for (const u of this.#updateParams.values()) u.buffer.destroy();
     this.device.destroy();
   }
 
-  #acquire(bytes: number): GPUBuffer {
+  #acquire(bytes: number, lane: Lane): GPUBuffer {
     // Within a plan, prefer buffers this plan already freed: the pass orders their reuse.
-    const i = this.#releasedInPlan.findIndex((b) => b.size === BufferPool.bucket(bytes));
-    if (i >= 0) return this.#releasedInPlan.splice(i, 1)[0];
-    return this.#pool.acquire(bytes);
+    const size = BufferPool.bucket(bytes);
+    let best = -1; // the oldest match, as the pool does
+    this.#releasedInPlan.forEach((b, i) => {
+      if (b.size === size && this.#pool.laneOf(b) === lane && (best < 0 || bufferId(b) < bufferId(this.#releasedInPlan[best]))) best = i;
+    });
+    if (best >= 0) return this.#releasedInPlan.splice(best, 1)[0];
+    return this.#pool.acquire(bytes, lane);
+  }
+
+  /**
+   * The params of an update, in one buffer per parameter rewritten as they change (Adam's bias
+   * corrections change every step): its bind group stays the same. A rewrite waits for the submit of
+   * encoded work that still reads the old values (queue writes run before the pending submit).
+   */
+  #updateUniform(param: GpuStorage, kernel: string, bytes: ArrayBuffer): GPUBuffer {
+    const key = `${kernel}:${bufferId(param.buffer)}`;
+    let slot = this.#updateParams.get(key);
+    if (!slot) {
+      if (this.#updateParams.size >= 4096) {
+        this.flush(); // parameters come and go (new models): drop the slots, as #uniform does
+        for (const u of this.#updateParams.values()) u.buffer.destroy();
+        this.#updateParams.clear();
+        this.#bindGroups.clear();
+      }
+      const buffer = this.device.createBuffer({ size: bytes.byteLength, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+      this.#updateParams.set(key, (slot = { buffer, words: '' }));
+    }
+    const words = new Uint32Array(bytes).join(',');
+    if (words !== slot.words) {
+      if (this.#encodedUpdates.has(slot.buffer)) this.flush();
+      this.device.queue.writeBuffer(slot.buffer, 0, bytes);
+      slot.words = words;
+    }
+    this.#encodedUpdates.add(slot.buffer);
+    return slot.buffer;
   }
 
   /** Uniform buffers by content: the same params in every step reuse one buffer. */
@@ -216,6 +304,7 @@ export class WebGpuBackend implements Backend {
         this.flush(); // NOTE: destroy only after submitting work that may still bind them
         for (const u of this.#uniforms.values()) u.destroy();
         this.#uniforms.clear();
+        this.#bindGroups.clear(); // they reference the destroyed uniforms
       }
       buffer = this.device.createBuffer({ size: bytes.byteLength, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
       this.device.queue.writeBuffer(buffer, 0, bytes);

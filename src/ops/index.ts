@@ -26,6 +26,9 @@ import { svm_loss } from './svm_loss.ts';
 import { tanh } from './tanh.ts';
 import { transpose } from './transpose.ts';
 import type { AnyOpSpec } from './spec.ts';
+import { adam } from './adam.ts';
+import { sgd } from './sgd.ts';
+import type { AnyUpdateSpec } from './update.ts';
 
 /** Every op, once. Tests and benchmarks iterate this list: a new op needs one line here and nothing else. */
 export const registry: readonly AnyOpSpec[] = [
@@ -36,4 +39,7 @@ export const registry: readonly AnyOpSpec[] = [
   softmax, log_softmax, one_hot, softmax_cross_entropy, svm_loss, l2,
 ];
 
-export { add, div, exp, l2, log, log_softmax, matmul, max, maximum, mean, minimum, mul, neg, one_hot, pow, reciprocal, relu, reshape, sigmoid, softmax, softmax_cross_entropy, sqrt, sub, sum, svm_loss, tanh, transpose };
+/** Every optimizer update (fused, in place), once; tests iterate it as they do the registry. */
+export const updates: readonly AnyUpdateSpec[] = [sgd, adam];
+
+export { add, div, exp, l2, log, log_softmax, matmul, max, maximum, mean, minimum, mul, neg, one_hot, pow, reciprocal, relu, reshape, sigmoid, softmax, softmax_cross_entropy, sqrt, sub, sum, svm_loss, tanh, transpose, sgd, adam };

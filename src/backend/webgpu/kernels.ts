@@ -1,6 +1,6 @@
 import { ChainruleError } from '../../errors.ts';
 import { counters } from '../../stats.ts';
-import { kernelBindings, type AnyOpSpec } from '../../ops/spec.ts';
+import { kernelBindings, type AnyOpSpec, type Binding } from '../../ops/spec.ts';
 import { ComputeStage } from './gpu.ts';
 import { shaderSources } from './shaders.gen.ts';
 
@@ -10,9 +10,11 @@ export class ShaderError extends ChainruleError {
 }
 
 export interface Kernel {
+  /** The entry point's name: <op>_fwd, <op>_vjp, <op>_step. */
+  readonly id: string;
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
-  readonly bindings: ReturnType<typeof kernelBindings>['fwd'];
+  readonly bindings: readonly Binding[];
 }
 
 /**
@@ -28,11 +30,16 @@ export class Kernels {
 
   constructor(private readonly device: GPUDevice) {}
 
+  /** The pipeline of an op's forward or VJP. */
   get(op: AnyOpSpec, kind: 'fwd' | 'vjp'): Kernel {
-    const key = `${op.name}_${kind}`;
+    return this.entry(op.name, `${op.name}_${kind}`, () => kernelBindings(op)[kind]);
+  }
+
+  /** The pipeline of entry point `key` of shaders/<name>.wgsl, with these bindings. */
+  entry(name: string, key: string, bindingsOf: () => readonly Binding[]): Kernel {
     let kernel = this.#kernels.get(key);
     if (!kernel) {
-      const bindings = kernelBindings(op)[kind];
+      const bindings = bindingsOf();
       const layout = this.device.createBindGroupLayout({
         label: key,
         entries: bindings.map((b) => ({ binding: b.binding, visibility: ComputeStage, buffer: { type: b.type } })),
@@ -40,9 +47,9 @@ export class Kernels {
       const pipeline = this.device.createComputePipeline({
         label: key,
         layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-        compute: { module: this.module(op.name), entryPoint: key },
+        compute: { module: this.module(name), entryPoint: key },
       });
-      kernel = { pipeline, layout, bindings };
+      kernel = { id: key, pipeline, layout, bindings };
       this.#kernels.set(key, kernel);
       counters.pipelines++;
     }
