@@ -46,7 +46,7 @@ export function apply<A>(op: AnyOpSpec, inputs: readonly Tensor[], attrs: A): Te
   op.inputs.forEach((spec, i) => {
     const t = inputs[i];
     if (!(t instanceof Tensor)) fail(op.name, `${spec.name} must be a Tensor, got ${describe(t)}`);
-    const ok = spec.dtype === 'int32' ? t.dtype === 'int32' : isFloat(t.dtype);
+    const ok = spec.dtype === 'any' || (spec.dtype === 'int32' ? t.dtype === 'int32' : isFloat(t.dtype));
     if (!ok) {
       const want = spec.dtype === 'int32' ? 'int32 (integer labels)' : 'a float tensor';
       fail(op.name, `${spec.name} must be ${want}, got ${t.dtype} ${t.shapeString}`);

@@ -16,7 +16,7 @@ export type { DType } from './dtype.ts';
 export type { Shape } from './shape.ts';
 export {
   add, sub, mul, div, maximum, minimum, neg, exp, log, sqrt, reciprocal, sigmoid, tanh, relu, pow,
-  matmul, transpose, reshape, sum, mean, max, softmax, logSoftmax, oneHot, softmaxCrossEntropy, svmLoss, l2,
+  matmul, transpose, reshape, gather, sum, mean, max, softmax, logSoftmax, oneHot, softmaxCrossEntropy, svmLoss, l2, accuracy,
 } from './ops/api.ts';
 export { registry, updates } from './ops/index.ts';
 export type { UpdateSpec, AnyUpdateSpec } from './ops/update.ts';

@@ -105,6 +105,28 @@ export function svmLoss(scores: Tensor, labels: Tensor | readonly number[] | Int
   return apply(op.svm_loss, [scores, l], { margin: options.margin ?? 1 });
 }
 
+/**
+ * Rows of x at the given int32 indices (tf.gather on axis 0): y[i] = x[index[offset + i]].
+ * `offset` and `rows` pick a window of the index (default: all of it), e.g. one minibatch of an
+ * epoch's permutation. Works on float and int32 tensors; the gradient adds up at repeated rows.
+ */
+export function gather(x: Tensor, index: Tensor | readonly number[] | Int32Array, options: { offset?: number; rows?: number } = {}): Tensor {
+  const i = labelTensor('gather', index);
+  const offset = options.offset ?? 0;
+  const rows = options.rows ?? i.size - offset;
+  if (x instanceof Tensor && i.ndim === 1 && x.ndim > 0 && Number.isInteger(offset) && Number.isInteger(rows) && offset >= 0 && rows >= 0) {
+    peekIndex(i, offset, rows, x.shape[0]);
+  }
+  return apply(op.gather, [x, i], { offset, rows });
+}
+
+/** Fraction of rows of scores [N, C] whose first maximum is at the int32 label (a scalar of the scores' type, no gradient). */
+export function accuracy(scores: Tensor, labels: Tensor | readonly number[] | Int32Array): Tensor {
+  const l = labelTensor('accuracy', labels);
+  if (scores instanceof Tensor && scores.ndim === 2) peekLabels('accuracy', l, scores.shape[1]);
+  return apply(op.accuracy, [scores, l], {});
+}
+
 /** Sum of squares of all elements: the L2 regulariser. */
 export const l2 = (x: Tensor) => apply(op.l2, [x], {});
 
@@ -134,6 +156,15 @@ function labelTensor(opName: string, labels: Tensor | readonly number[] | Int32A
     if (v !== (labels as ArrayLike<number>)[i]) fail(opName, `label ${(labels as ArrayLike<number>)[i]} at index ${i} is not a 32-bit integer`);
   });
   return fromValues(values, [values.length]);
+}
+
+/** Checks a gather window's indices at graph-build time when they are on the host. */
+function peekIndex(index: Tensor, offset: number, rows: number, n: number): void {
+  const values = index.storage?.backend.peek(index.storage);
+  if (!values || offset + rows > values.length) return;
+  for (let k = offset; k < offset + rows; k++) {
+    if (!(values[k] >= 0 && values[k] < n)) fail('gather', `index ${values[k]} at position ${k} is out of range for ${n} rows`);
+  }
 }
 
 /** Checks label values at graph-build time when they are already on the host (else the kernel checks). */

@@ -1,6 +1,8 @@
+import { accuracy } from './accuracy.ts';
 import { add } from './add.ts';
 import { div } from './div.ts';
 import { exp } from './exp.ts';
+import { gather } from './gather.ts';
 import { l2 } from './l2.ts';
 import { log } from './log.ts';
 import { log_softmax } from './log_softmax.ts';
@@ -34,12 +36,12 @@ import type { AnyUpdateSpec } from './update.ts';
 export const registry: readonly AnyOpSpec[] = [
   add, sub, mul, div, maximum, minimum,
   neg, exp, log, sqrt, reciprocal, sigmoid, tanh, relu, pow,
-  matmul, transpose, reshape,
+  matmul, transpose, reshape, gather,
   sum, mean, max,
-  softmax, log_softmax, one_hot, softmax_cross_entropy, svm_loss, l2,
+  softmax, log_softmax, one_hot, softmax_cross_entropy, svm_loss, l2, accuracy,
 ];
 
 /** Every optimizer update (fused, in place), once; tests iterate it as they do the registry. */
 export const updates: readonly AnyUpdateSpec[] = [sgd, adam];
 
-export { add, div, exp, l2, log, log_softmax, matmul, max, maximum, mean, minimum, mul, neg, one_hot, pow, reciprocal, relu, reshape, sigmoid, softmax, softmax_cross_entropy, sqrt, sub, sum, svm_loss, tanh, transpose, sgd, adam };
+export { accuracy, add, div, exp, gather, l2, log, log_softmax, matmul, max, maximum, mean, minimum, mul, neg, one_hot, pow, reciprocal, relu, reshape, sigmoid, softmax, softmax_cross_entropy, sqrt, sub, sum, svm_loss, tanh, transpose, sgd, adam };

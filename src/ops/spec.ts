@@ -13,10 +13,13 @@ export interface Arg extends Meta {
   readonly data: Values;
 }
 
-/** An input of an op: its binding name in the kernel, its element kind, and whether it has a gradient. */
+/**
+ * An input of an op: its binding name in the kernel, its element kind ('any': float or int32, the
+ * kernel moves 32-bit words), and whether it has a gradient (float tensors only).
+ */
 export interface InputSpec {
   readonly name: string;
-  readonly dtype: 'float' | 'int32';
+  readonly dtype: 'float' | 'int32' | 'any';
   readonly differentiable: boolean;
 }
 

@@ -1,0 +1,76 @@
+import { fail } from '../errors.ts';
+import { formatShape, sizeOf } from '../shape.ts';
+import { Params } from './params.ts';
+import type { OpSpec } from './spec.ts';
+
+/** Which entries of `index` to use: index[offset .. offset + rows). */
+export interface GatherAttrs {
+  readonly offset: number;
+  readonly rows: number;
+}
+
+/**
+ * Rows of x (any dtype) at positions index[offset + i]: y[i, ...] = x[index[offset + i], ...], as
+ * tf.gather on axis 0. The window lets a minibatch be one slice of an epoch's permutation, with no
+ * upload per step. dx[r, ...] = sum of dy[i, ...] over the i that picked row r.
+ */
+export const gather: OpSpec<GatherAttrs> = {
+  name: 'gather',
+  inputs: [
+    { name: 'x', dtype: 'any', differentiable: true },
+    { name: 'index', dtype: 'int32', differentiable: false },
+  ],
+  infer([x, index], { offset, rows }) {
+    if (x.shape.length === 0) fail('gather', `x must have at least one dimension (rows), got a scalar`);
+    if (index.shape.length !== 1) fail('gather', `index must be 1-D, got shape ${formatShape(index.shape)}`);
+    const n = index.shape[0];
+    if (!Number.isInteger(offset) || !Number.isInteger(rows) || offset < 0 || rows < 0 || offset + rows > n) {
+      fail('gather', `window offset ${offset}, rows ${rows} does not fit in an index of ${n} entries`);
+    }
+    return { shape: [rows, ...x.shape.slice(1)], dtype: x.dtype };
+  },
+  saves: { inputs: [1], output: false },
+  fwd([x, index], y, { offset, rows }) {
+    const cols = sizeOf(x.shape.slice(1));
+    for (let i = 0; i < rows; i++) {
+      const r = checkedRow(index.data[offset + i], offset + i, x.shape[0]);
+      y.data.set(x.data.subarray(r * cols, (r + 1) * cols), i * cols);
+    }
+  },
+  vjp({ x: [, index], xMeta: [x], dy, attrs: { offset, rows } }, _wrt, dx) {
+    const cols = sizeOf(x.shape.slice(1));
+    for (let i = 0; i < rows; i++) {
+      const r = checkedRow(index!.data[offset + i], offset + i, x.shape[0]);
+      for (let c = 0; c < cols; c++) dx.data[r * cols + c] += dy.data[i * cols + c];
+    }
+  },
+  gpu: {
+    // An index out of range (checked on the CPU, and at upload by cr.data) reads as zeros.
+    fwd: ([x], y, { offset }) => ({
+      threads: sizeOf(y.shape),
+      params: new Params().u32(sizeOf(y.shape), sizeOf(x.shape.slice(1)), offset, x.shape[0]),
+    }),
+    vjp: ([x], _y, _wrt, dx, { offset, rows }) => ({
+      threads: sizeOf(dx.shape),
+      params: new Params().u32(sizeOf(dx.shape), sizeOf(x.shape.slice(1)), offset, rows),
+    }),
+  },
+  test: {
+    cases: [
+      { shapes: [[5, 3], [4]], attrs: { offset: 0, rows: 4 }, classes: 5 },
+      { shapes: [[7, 2, 3], [9]], attrs: { offset: 2, rows: 6 }, classes: 7 }, // repeats add up in dx
+      { shapes: [[4], [3]], attrs: { offset: 1, rows: 2 }, classes: 4 },
+      { shapes: [[3, 0], [2]], attrs: { offset: 0, rows: 2 }, classes: 3 },
+      { shapes: [[3, 2], [0]], attrs: { offset: 0, rows: 0 }, classes: 3 },
+    ],
+    golden: [
+      { inputs: [[[1, 2], [3, 4], [5, 6]], [2, 0, 2]], attrs: { offset: 0, rows: 3 }, y: [[5, 6], [1, 2], [5, 6]] },
+      { inputs: [[10, 20, 30], [0, 1, 2, 1]], attrs: { offset: 2, rows: 2 }, y: [30, 20] },
+    ],
+  },
+};
+
+function checkedRow(r: number, at: number, n: number): number {
+  if (!(r >= 0 && r < n)) fail('gather', `index ${r} at position ${at} is out of range for ${n} rows`);
+  return r;
+}
