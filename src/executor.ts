@@ -5,7 +5,7 @@ import { verifyNodes, type Computed } from './verify.ts';
 import { assert, ChainruleError, fail } from './errors.ts';
 import type { AnyUpdateSpec } from './ops/update.ts';
 import { depsOf } from './graph.ts';
-import { takeRoots } from './autograd.ts';
+import { noGrad, takeRoots } from './autograd.ts';
 import type { Tensor } from './tensor.ts';
 
 /**
@@ -76,14 +76,7 @@ export interface Update {
  * new value fails instead (checkVersions).
  */
 export function applyUpdates(updates: readonly Update[]): void {
-  const readers: Tensor[] = [];
-  for (const u of updates) {
-    for (const t of [u.param, ...u.state]) {
-      const alive = t.readers!.map((r) => r.deref()).filter((r): r is Tensor => !!r && !r.computed);
-      readers.push(...alive);
-      t.readers = alive.map((r) => new WeakRef(r)); // pruned: computed or collected readers are done
-    }
-  }
+  const readers = pendingReaders(updates.flatMap((u) => [u.param, ...u.state]));
   // The losses are computed too (a single dispatch each): they are read after the step, and a
   // pending loss would hold its logits until garbage collection, breaking plan reuse.
   realize([...updates.flatMap((u) => [u.param, u.grad, ...u.state]), ...takeRoots()], undefined, isVerifying(), readers);
@@ -99,6 +92,31 @@ export function applyUpdates(updates: readonly Update[]): void {
     for (const t of [u.param, ...u.state]) t.version++;
   }
   currentBackend().endPlan();
+}
+
+/** Tensors recorded but not computed yet that read the given (tracked) tensors; prunes the lists. */
+function pendingReaders(tensors: readonly Tensor[]): Tensor[] {
+  const readers: Tensor[] = [];
+  for (const t of tensors) {
+    const alive = (t.readers ?? []).map((r) => r.deref()).filter((r): r is Tensor => !!r && !r.computed);
+    readers.push(...alive);
+    if (t.readers) t.readers = alive.map((r) => new WeakRef(r)); // computed or collected readers are done
+  }
+  return readers;
+}
+
+/**
+ * Overwrites a parameter with a copy of `value` (same shape and dtype), in place: the tensor (and an
+ * optimizer holding it) stays the same. Pending readers of the old value are computed first.
+ */
+export function assign(p: Tensor, value: Tensor): void {
+  if (value.dtype !== p.dtype) fail('assign', `value is ${value.dtype}, the parameter ${p} is ${p.dtype}`);
+  const copy = noGrad(() => value.reshape(p.shape)); // the reshape kernel copies: the parameter owns its buffer
+  realize([copy], undefined, isVerifying(), pendingReaders([p]));
+  const old = p.storage;
+  p.storage = copy.storage!.backend.share(copy.storage!);
+  old?.backend.release(old);
+  p.version++;
 }
 
 /** Throws if an input of t's node was updated in place after the node was recorded. */

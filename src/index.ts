@@ -21,4 +21,7 @@ export {
 export { registry, updates } from './ops/index.ts';
 export type { UpdateSpec, AnyUpdateSpec } from './ops/update.ts';
 export * as optim from './optim/index.ts';
+export * as nn from './nn/index.ts';
+export * as data from './data/index.ts';
+export * as io from './io/index.ts';
 export { kernelBindings, type OpSpec, type AnyOpSpec } from './ops/spec.ts';

@@ -232,6 +232,7 @@ export class Tensor {
   softmax(axis = -1) { return api.softmax(this, axis); }
   logSoftmax(axis = -1) { return api.logSoftmax(this, axis); }
   oneHot(classes: number) { return api.oneHot(this, classes); }
+  softmaxCrossEntropy(labels: Tensor) { return api.softmaxCrossEntropy(this, labels); }
   gather(index: Tensor | readonly number[] | Int32Array, options?: { offset?: number; rows?: number }) { return api.gather(this, index, options); }
   l2() { return api.l2(this); }
 }

@@ -1,80 +1,171 @@
-// npm run train -- [--steps N] [--hidden H] [--lr X] [--reg R] [--seed S] [--json]
-// Trains a 2-layer ReLU/softmax network on the CS231n spiral with full-batch SGD on the CPU
-// reference, as in the lecture's assignment. (The full trainer, with MNIST and WebGPU, comes next.)
+// npm run train -- [--dataset mnist|spiral] [--model mlp] [--hidden 256[,128]] [--device webgpu|cpu]
+//   [--epochs N] [--batch B] [--lr X] [--optimizer sgd|adam] [--momentum M] [--reg R] [--seed S]
+//   [--save model.safetensors] [--json]
+// Trains a ReLU/softmax MLP with cr.nn.fit: a live progress line (epoch, step, loss, steps/s, ETA),
+// then test accuracy (MNIST) or training accuracy (spiral) and the time; --json prints one line.
+import { writeFile } from 'node:fs/promises';
 import * as cr from '../index.ts';
-import { spiral } from '../data/spiral.ts';
+import { parseFlags, UsageError, type FlagSpec } from './flags.ts';
 
-const usage = 'usage: npm run train -- [--steps N] [--hidden H] [--lr X] [--reg R] [--seed S] [--json]';
-const defaults = { steps: 2000, hidden: 100, lr: 1, reg: 1e-3, seed: 0 };
+const usage = `usage: npm run train -- [options]
+  --dataset mnist|spiral   default mnist (60,000 training and 10,000 test images)
+  --model mlp              a ReLU MLP (the only model so far)
+  --hidden H[,H2...]       hidden layer sizes; default 256 (mnist), 100 (spiral)
+  --device webgpu|cpu      default: WebGPU if an adapter exists, else the CPU
+  --epochs N               default 2 (mnist), 300 (spiral)
+  --batch B                default 128 (mnist), 300 = the whole set (spiral)
+  --lr X                   default 0.1 (sgd), 0.001 (adam); 1 for sgd on spiral
+  --optimizer sgd|adam     default sgd (with --momentum, default 0.9)
+  --momentum M             SGD momentum, default 0.9
+  --reg R                  L2 strength on the weights, default 0 (mnist), 1e-3 (spiral)
+  --seed S                 initial weights and batch order, default 0
+  --save FILE              write the trained weights as safetensors (PyTorch names and layout)
+  --json                   print one line of JSON results instead of progress`;
 
-function parse(argv: string[]): typeof defaults & { json: boolean } {
-  const options = { ...defaults, json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === '--json') {
-      options.json = true;
-      continue;
-    }
-    const key = flag.replace(/^--/, '') as keyof typeof defaults;
-    const value = Number(argv[i + 1]);
-    if (!flag.startsWith('--') || !(key in defaults)) throw new Error(`unknown option ${flag}`);
-    if (argv[i + 1] === undefined || !Number.isFinite(value)) throw new Error(`${flag} needs a number, got ${argv[i + 1] ?? 'nothing'}`);
-    if (key !== 'lr' && key !== 'reg' && !(Number.isInteger(value) && value >= 0)) throw new Error(`${flag} needs a whole number, got ${argv[i + 1]}`);
-    options[key] = value;
-    i++;
-  }
-  return options;
-}
-
-function accuracy(scores: Float32Array | Float64Array, labels: Int32Array, classes: number): number {
-  let correct = 0;
-  for (let i = 0; i < labels.length; i++) {
-    let best = 0;
-    for (let j = 1; j < classes; j++) if (scores[i * classes + j] > scores[i * classes + best]) best = j;
-    if (best === labels[i]) correct++;
-  }
-  return correct / labels.length;
-}
+const flags = {
+  dataset: { kind: 'choice', choices: ['mnist', 'spiral'] as const },
+  model: { kind: 'choice', choices: ['mlp'] as const },
+  hidden: { kind: 'sizes' },
+  device: { kind: 'choice', choices: ['webgpu', 'cpu'] as const },
+  epochs: { kind: 'int', min: 1 },
+  batch: { kind: 'int', min: 1 },
+  lr: { kind: 'number', min: 0 },
+  optimizer: { kind: 'choice', choices: ['sgd', 'adam'] as const },
+  momentum: { kind: 'number', min: 0 },
+  reg: { kind: 'number', min: 0 },
+  seed: { kind: 'int', min: 0 },
+  save: { kind: 'string' },
+  json: { kind: 'bool' },
+  help: { kind: 'bool' },
+} satisfies Record<string, FlagSpec>;
 
 async function main(): Promise<void> {
-  let o: ReturnType<typeof parse>;
+  let o: ReturnType<typeof parseFlags<typeof flags>>;
   try {
-    o = parse(process.argv.slice(2));
+    o = parseFlags(process.argv.slice(2), flags);
   } catch (e) {
-    console.error(`train: ${(e as Error).message}\n${usage}`);
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`train: ${e.message}\n${usage}`);
     process.exit(2);
   }
-  await cr.init({ device: 'cpu' });
-  const classes = 3;
-  const { x, y } = spiral({ classes, points: 100, seed: o.seed });
-  const labels = (await y.data()) as Int32Array;
-  let W1 = cr.randn([2, o.hidden], { seed: o.seed + 1 }).mul(0.01).detach();
-  let b1 = cr.zeros([o.hidden]);
-  let W2 = cr.randn([o.hidden, classes], { seed: o.seed + 2 }).mul(0.01).detach();
-  let b2 = cr.zeros([classes]);
-  const start = performance.now();
-  let loss = NaN;
-  for (let step = 1; step <= o.steps; step++) {
-    for (const p of [W1, b1, W2, b2]) p.requiresGrad = true;
-    const scores = x.matmul(W1).add(b1).relu().matmul(W2).add(b2);
-    const total = cr.softmaxCrossEntropy(scores, y).add(W1.l2().add(W2.l2()).mul(0.5 * o.reg));
-    total.backward();
-    // SGD: p <- p - lr dp, as new leaves (the full optimizers come with cr.optim)
-    [W1, b1, W2, b2] = cr.noGrad(() => [W1, b1, W2, b2].map((p) => p.sub(p.grad!.mul(o.lr)).detach()));
-    if (step % 500 === 0 || step === o.steps) {
-      loss = await total.item();
-      if (!o.json) console.log(`step ${String(step).padStart(5)}  loss ${loss.toFixed(4)}`);
-    }
+  if (o.help) {
+    console.log(usage);
+    return;
   }
-  const seconds = (performance.now() - start) / 1000;
-  const scores = await x.matmul(W1).add(b1).relu().matmul(W2).add(b2).data();
-  const acc = accuracy(scores as Float32Array, labels, classes);
-  const result = { dataset: 'spiral', device: 'cpu', steps: o.steps, hidden: o.hidden, loss, trainAccuracy: acc, seconds };
-  if (o.json) console.log(JSON.stringify(result));
-  else console.log(`training accuracy ${(100 * acc).toFixed(1)}% after ${o.steps} steps in ${seconds.toFixed(1)} s (cpu)`);
+  const dataset = o.dataset ?? 'mnist';
+  const spiral = dataset === 'spiral';
+  const optimizer = o.optimizer ?? 'sgd';
+  const settings = {
+    dataset,
+    model: 'mlp',
+    hidden: o.hidden ?? [spiral ? 100 : 256],
+    epochs: o.epochs ?? (spiral ? 300 : 2),
+    batch: o.batch ?? (spiral ? 300 : 128),
+    optimizer,
+    lr: o.lr ?? (optimizer === 'adam' ? 1e-3 : spiral ? 1 : 0.1),
+    momentum: o.momentum ?? 0.9,
+    reg: o.reg ?? (spiral ? 1e-3 : 0),
+    seed: o.seed ?? 0,
+  };
+  const log = (line: string) => !o.json && console.log(line);
+
+  const info = await cr.init({ device: o.device, quiet: true });
+  log(`device: ${info.description}`);
+  const { train, test, classes } = await load(dataset, settings.seed);
+  const model = new cr.nn.MLP([train.x.shape[1], ...settings.hidden, classes], { seed: settings.seed });
+  const params = model.parameters();
+  const opt =
+    optimizer === 'adam'
+      ? new cr.optim.Adam(params, { lr: settings.lr })
+      : new cr.optim.SGD(params, { lr: settings.lr, momentum: settings.momentum });
+  const batches = cr.data.batches(train.x, train.y, { batchSize: Math.min(settings.batch, train.x.shape[0]), seed: settings.seed });
+  const loss = (s: cr.Tensor, y: cr.Tensor) => cr.nn.softmaxCrossEntropy(s, y, { reg: settings.reg, weights: model.weights() });
+  log(`${dataset}: ${train.x.shape[0]} training examples, model ${model.sizes.join('-')}, ${optimizer} lr ${settings.lr}, batch ${batches.batchSize}, ${settings.epochs} epochs`);
+
+  const bar = new ProgressBar(!o.json, process.stdout.isTTY === true);
+  const epochAccuracy: number[] = [];
+  const result = await cr.nn.fit(model, opt, batches, {
+    epochs: settings.epochs,
+    loss,
+    reportEvery: spiral ? 25 : 50,
+    onProgress: (p) => bar.update(p),
+    onEpoch: async (epoch, seconds) => {
+      if (!test) return;
+      epochAccuracy.push(await cr.nn.evaluate(model, test.x, test.y));
+      bar.done(`epoch ${epoch}: test accuracy ${pct(epochAccuracy[epoch - 1])} in ${seconds.toFixed(1)} s`);
+    },
+  });
+  const evalSet = test ?? train;
+  const finalAccuracy = test ? epochAccuracy[epochAccuracy.length - 1] : await cr.nn.evaluate(model, evalSet.x, evalSet.y);
+  bar.done('');
+  if (o.save) await writeFile(o.save, await cr.io.saveSafetensors(model.stateDict(), { format: 'pt', chainrule: `mlp ${model.sizes.join('-')}` }));
+
+  const summary = {
+    ...settings,
+    sizes: model.sizes,
+    device: info.device,
+    adapter: info.description,
+    steps: result.steps,
+    seconds: round(result.seconds),
+    secondsPerEpoch: round(result.seconds / Math.max(result.epochSeconds.length, 1), 3),
+    trainLoss: round(result.loss, 4),
+    [test ? 'testAccuracy' : 'trainAccuracy']: round(finalAccuracy, 4),
+    ...(test ? { testAccuracyPerEpoch: epochAccuracy.map((a) => round(a, 4)) } : {}),
+    ...(o.save ? { saved: o.save } : {}),
+  };
+  if (o.json) console.log(JSON.stringify(summary));
+  else {
+    const perEpoch = result.epochSeconds.reduce((a, b) => a + b, 0) / result.epochSeconds.length;
+    console.log(`${test ? 'test' : 'training'} accuracy ${pct(finalAccuracy)} after ${settings.epochs} epochs, ${result.seconds.toFixed(1)} s (${perEpoch.toFixed(2)} s/epoch) on ${info.device}`);
+    if (o.save) console.log(`saved ${o.save}`);
+  }
+  cr.dispose();
 }
 
+async function load(dataset: 'mnist' | 'spiral', seed: number) {
+  if (dataset === 'spiral') {
+    const train = cr.data.spiral({ classes: 3, points: 100, seed });
+    return { train, test: undefined, classes: 3 };
+  }
+  const { train, test } = await cr.data.mnist();
+  return { train, test, classes: 10 };
+}
+
+/** One line redrawn in place on a terminal; otherwise a plain line every 5 s and at the end. */
+class ProgressBar {
+  #printed = -Infinity;
+  constructor(
+    private readonly enabled: boolean,
+    private readonly tty: boolean,
+  ) {}
+
+  update(p: cr.nn.Progress): void {
+    if (!this.enabled) return;
+    const done = ((p.epoch - 1) * p.stepsPerEpoch + p.step) / (p.epochs * p.stepsPerEpoch);
+    const width = 24;
+    const filled = Math.round(done * width);
+    const line =
+      `epoch ${p.epoch}/${p.epochs} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] step ${p.step}/${p.stepsPerEpoch}` +
+      `  loss ${p.loss.toFixed(4)}  acc ${pct(p.accuracy)}  ${p.stepsPerSecond.toFixed(1)} steps/s  ETA ${formatSeconds(p.eta)}`;
+    if (this.tty) process.stdout.write(`\r${line}\x1b[K`);
+    else if (p.elapsed - this.#printed >= 5 || done === 1) {
+      this.#printed = p.elapsed;
+      console.log(line);
+    }
+  }
+
+  done(message: string): void {
+    if (!this.enabled) return;
+    if (this.tty) process.stdout.write('\r\x1b[K');
+    if (message) console.log(message);
+  }
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+const round = (v: number, digits = 2) => Number(v.toFixed(digits));
+const formatSeconds = (s: number) => (s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`);
+
 main().catch((e) => {
-  console.error(e);
+  console.error(e instanceof cr.ChainruleError ? `train: ${e.message}` : e);
   process.exit(1);
 });

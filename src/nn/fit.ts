@@ -1,0 +1,108 @@
+import { noGrad } from '../autograd.ts';
+import { fail } from '../errors.ts';
+import type { Batches } from '../data/batches.ts';
+import type { Optimizer } from '../optim/optimizer.ts';
+import { accuracy } from '../ops/api.ts';
+import { fromValues, type Tensor } from '../tensor.ts';
+import { RunningMean } from './metrics.ts';
+import type { Module } from './module.ts';
+
+/** What fit() reports every `reportEvery` steps and at the end of each epoch. */
+export interface Progress {
+  readonly epoch: number; // from 1
+  readonly epochs: number;
+  readonly step: number; // in the epoch, from 1
+  readonly stepsPerEpoch: number;
+  /** Mean training loss and accuracy over the steps since the last report. */
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly stepsPerSecond: number;
+  /** Seconds since fit() started, and an estimate of the seconds left. */
+  readonly elapsed: number;
+  readonly eta: number;
+}
+
+export interface FitOptions {
+  epochs: number;
+  /** The loss of a batch: default softmax cross-entropy. */
+  loss?: (scores: Tensor, labels: Tensor) => Tensor;
+  /** Steps between progress reports (each one reads two numbers back); the last step reports too. Default 50. */
+  reportEvery?: number;
+  onProgress?: (p: Progress) => void | Promise<void>;
+  /** After each epoch, with its number and seconds (e.g. to evaluate on a test set). */
+  onEpoch?: (epoch: number, seconds: number) => void | Promise<void>;
+  /** Stops at the next step when aborted (a Stop button). */
+  signal?: AbortSignal;
+}
+
+export interface FitResult {
+  readonly steps: number;
+  readonly seconds: number;
+  readonly epochSeconds: readonly number[];
+  /** The last report's mean loss and accuracy. */
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly stopped: boolean;
+}
+
+/**
+ * Minibatch training: for each batch, forward, loss, backward and an optimizer step, all in one
+ * plan. Loss and accuracy accumulate on the device; numbers come back only at reports, so between
+ * them the GPU runs without waiting for JavaScript.
+ */
+export async function fit(model: Module, optimizer: Optimizer<unknown>, data: Batches, options: FitOptions): Promise<FitResult> {
+  const { epochs, reportEvery = 50, signal } = options;
+  if (!Number.isInteger(epochs) || epochs < 1) fail('fit', `epochs must be a positive integer, got ${epochs}`);
+  if (!Number.isInteger(reportEvery) || reportEvery < 1) fail('fit', `reportEvery must be a positive integer, got ${reportEvery}`);
+  const lossOf = options.loss ?? ((s: Tensor, y: Tensor) => s.softmaxCrossEntropy(y));
+  const meanLoss = new RunningMean();
+  const meanAccuracy = new RunningMean();
+  const start = performance.now();
+  const total = epochs * data.length;
+  const epochSeconds: number[] = [];
+  let steps = 0, loss = NaN, acc = NaN, lastReport = start, lastSteps = 0;
+  const report = async (epoch: number, step: number) => {
+    [loss, acc] = [await meanLoss.readAndReset(), await meanAccuracy.readAndReset()];
+    const now = performance.now();
+    const stepsPerSecond = ((steps - lastSteps) * 1000) / Math.max(now - lastReport, 1e-3);
+    [lastReport, lastSteps] = [now, steps];
+    const elapsed = (now - start) / 1000;
+    const eta = (total - steps) / Math.max(steps / elapsed, 1e-9);
+    await options.onProgress?.({ epoch, epochs, step, stepsPerEpoch: data.length, loss, accuracy: acc, stepsPerSecond, elapsed, eta });
+  };
+  for (let epoch = 1; epoch <= epochs && !signal?.aborted; epoch++) {
+    const epochStart = performance.now();
+    for (const { x, y, index } of data) {
+      if (signal?.aborted) break;
+      const scores = model.forward(x);
+      const batchLoss = lossOf(scores, y);
+      optimizer.zeroGrad();
+      batchLoss.backward();
+      // Metrics before the step: after it, scores (freed once used) could only be recomputed from
+      // the new weights, which the executor refuses. All of it still shares one submit.
+      meanLoss.add(batchLoss);
+      meanAccuracy.add(noGrad(() => accuracy(scores, y)));
+      optimizer.step();
+      steps++;
+      if (steps % reportEvery === 0 || steps === total) await report(epoch, index + 1);
+    }
+    epochSeconds.push((performance.now() - epochStart) / 1000);
+    if (!signal?.aborted) await options.onEpoch?.(epoch, epochSeconds[epoch - 1]);
+  }
+  return { steps, seconds: (performance.now() - start) / 1000, epochSeconds, loss, accuracy: acc, stopped: !!signal?.aborted };
+}
+
+/** Accuracy of a model on a whole data set, in chunks of `batchSize` rows; one readback. */
+export async function evaluate(model: Module, x: Tensor, y: Tensor, batchSize = 2048): Promise<number> {
+  const n = x.shape[0];
+  const rowsInOrder = fromValues(Int32Array.from({ length: n }, (_, i) => i), [n]);
+  const mean = new RunningMean();
+  noGrad(() => {
+    for (let offset = 0; offset < n; offset += batchSize) {
+      const rows = Math.min(batchSize, n - offset);
+      const window = { offset, rows };
+      mean.add(accuracy(model.forward(x.gather(rowsInOrder, window)), y.gather(rowsInOrder, window)), rows);
+    }
+  });
+  return mean.read();
+}

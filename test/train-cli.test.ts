@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as cr from '../src/index.ts';
+
+// `npm run train` as a user runs it: a short spiral run with --json and --save, and bad flags.
+
+const train = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args], { encoding: 'utf8', cwd: new URL('..', import.meta.url).pathname });
+
+describe('npm run train', () => {
+  it('trains the spiral on the CPU, prints one JSON line and saves safetensors a model can load', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chainrule-'));
+    const file = join(dir, 'spiral.safetensors');
+    const run = train('--dataset', 'spiral', '--device', 'cpu', '--epochs', '200', '--json', '--save', file);
+    expect(run.status, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const result = JSON.parse(lines[0]);
+    expect(result).toMatchObject({ dataset: 'spiral', device: 'cpu', sizes: [2, 100, 3], steps: 200, saved: file });
+    expect(result.trainAccuracy).toBeGreaterThan(0.9);
+    const state = cr.io.loadSafetensors(readFileSync(file));
+    expect(Object.fromEntries(Object.entries(state).map(([k, t]) => [k, t.shape]))).toEqual({ '0.weight': [100, 2], '0.bias': [100], '2.weight': [3, 100], '2.bias': [3] });
+  });
+
+  it('rejects bad flags with a usage message and exit code 2', () => {
+    for (const [args, message] of [
+      [['--epochs', '0'], /--epochs must be a whole number >= 1, got "0"/],
+      [['--dataset', 'cifar'], /--dataset must be one of mnist, spiral, got "cifar"/],
+      [['--lr'], /--lr needs a value/],
+      [['--frobnicate'], /unknown option --frobnicate/],
+      [['--hidden', '10,x'], /--hidden must be positive whole numbers/],
+    ] as const) {
+      const run = train(...args);
+      expect(run.status, args.join(' ')).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).toMatch(/usage: npm run train/);
+    }
+  });
+});
