@@ -12,7 +12,13 @@ struct P { n: u32, ndim: u32, wrt: u32, ma: u32, mb: u32, shape: array<vec4u, 2>
 
 // Where output element i reads a and b.
 fn operands(i: u32) -> vec2u {
-  if (p.ma != 0u && p.mb != 0u) { return vec2u(i % p.ma, i % p.mb); }
+  if (p.ma != 0u && p.mb != 0u) {
+    // NOTE: integer division is slow on some devices (SwiftShader scalarises it): skip i % n when n covers i.
+    var at = vec2u(i, i);
+    if (p.ma < p.n) { at.x = i % p.ma; }
+    if (p.mb < p.n) { at.y = i % p.mb; }
+    return at;
+  }
   var rest = i;
   var at = vec2u(0u, 0u);
   for (var k = i32(p.ndim) - 1; k >= 0; k--) {
