@@ -42,6 +42,7 @@ export interface FitResult {
   /** The last report's mean loss and accuracy. */
   readonly loss: number;
   readonly accuracy: number;
+  /** True if a Stop (the signal) ended training before every step ran. */
   readonly stopped: boolean;
 }
 
@@ -69,6 +70,7 @@ export async function fit(model: Module, optimizer: Optimizer<unknown>, data: Ba
     const elapsed = (now - start) / 1000;
     const eta = (total - steps) / Math.max(steps / elapsed, 1e-9);
     await options.onProgress?.({ epoch, epochs, step, stepsPerEpoch: data.length, loss, accuracy: acc, stepsPerSecond, elapsed, eta });
+    await nextTask(); // on the CPU nothing else waits: let a page draw and take a Stop click
   };
   for (let epoch = 1; epoch <= epochs && !signal?.aborted; epoch++) {
     const epochStart = performance.now();
@@ -89,7 +91,19 @@ export async function fit(model: Module, optimizer: Optimizer<unknown>, data: Ba
     epochSeconds.push((performance.now() - epochStart) / 1000);
     if (!signal?.aborted) await options.onEpoch?.(epoch, epochSeconds[epoch - 1]);
   }
-  return { steps, seconds: (performance.now() - start) / 1000, epochSeconds, loss, accuracy: acc, stopped: !!signal?.aborted };
+  return { steps, seconds: (performance.now() - start) / 1000, epochSeconds, loss, accuracy: acc, stopped: steps < total };
+}
+
+/** Resolves in a new task (a MessageChannel message: unlike setTimeout, not throttled in background tabs). */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 /** Accuracy of a model on a whole data set, in chunks of `batchSize` rows; one readback. */
