@@ -10,6 +10,7 @@ const root = dirname(fileURLToPath(import.meta.url));
 
 const pages: Record<string, string> = {
   train: 'demo/index.html',
+  'gpu-suite': 'test/gpu-suite/index.html',
 };
 
 export default defineConfig({

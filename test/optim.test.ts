@@ -2,8 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as cr from '../src/index.ts';
 import { updates } from '../src/ops/index.ts';
 import type { AnyUpdateSpec } from '../src/ops/update.ts';
-import { fromValues } from '../src/tensor.ts';
-import { randomCotangent } from './helpers.ts';
+import { checkUpdate } from './gpu-checks.ts';
 
 // Optimizer updates: each spec's CPU reference against hand-computed steps; the fused in-place
 // kernels against the reference on WebGPU; the optimizers' behaviour and errors on both devices.
@@ -20,23 +19,7 @@ describe.each(updates.map((s) => [s.name, s] as const))('%s update', (_name, spe
 
   it.each(spec.test.hypers.map((h, i) => [i, h] as const))('webgpu kernel matches the reference (hyperparameters %i)', async (i, hypers) => {
     await cr.init({ device: 'webgpu' });
-    const n = 1000; // not a multiple of the workgroup
-    const p0 = Float32Array.from(randomCotangent(n, 100 + i));
-    const param = fromValues(p0.slice(), [n]);
-    param.readers = [];
-    const state = spec.state.map(() => cr.zeros([n]).realize());
-    for (const s of state) s.readers = [];
-    const want = Float64Array.from(p0);
-    const wantState = spec.state.map(() => new Float64Array(n));
-    for (let k = 0; k < hypers.length; k++) {
-      const g = Float32Array.from(randomCotangent(n, 200 + 10 * i + k));
-      const { applyUpdates } = await import('../src/executor.ts');
-      applyUpdates([{ spec, hyper: hypers[k], param, grad: fromValues(g, [n]), state }]);
-      spec.step(want, Float64Array.from(g), wantState, hypers[k]);
-    }
-    expect(param.version).toBe(hypers.length);
-    expectClose(await param.data(), want, 'param');
-    for (const [k, s] of state.entries()) expectClose(await s.data(), wantState[k], spec.state[k]);
+    for (const { kernel, error } of await checkUpdate(spec, hypers, i)) expect(error, kernel).toBeLessThan(1e-5);
   });
 });
 

@@ -1,0 +1,59 @@
+// The registry checks on a device, shared by the Node suite (test/gpu-ops.test.ts) and the
+// headless-Chrome suite (test/gpu-suite/): each kernel against the CPU reference on the same
+// float32 inputs. Returns errors; the caller asserts them.
+import { applyUpdates } from '../src/executor.ts';
+import { apply, vjpOf } from '../src/graph.ts';
+import type { AnyOpSpec, TestCase } from '../src/ops/spec.ts';
+import type { AnyUpdateSpec } from '../src/ops/update.ts';
+import { fromValues, zeros } from '../src/tensor.ts';
+import { maxError, randomCotangent, randomInputs, runForward, runVjp, toFloat32 } from './helpers.ts';
+
+/** |device - cpu| / max(1, |cpu|): float32 kernels, different summation orders. */
+export const TOL = 1e-4;
+
+export interface KernelError {
+  readonly kernel: string; // e.g. "matmul_fwd", "matmul_vjp (input 1)"
+  readonly error: number;
+  readonly shapeOk: boolean;
+}
+
+/** Forward and every VJP of one test case on the current device against the CPU reference. */
+export async function checkCase(spec: AnyOpSpec, c: TestCase<unknown>, i: number): Promise<KernelError[]> {
+  const args = toFloat32(randomInputs(spec, c, 5000 + i));
+  const x = args.map((a, k) => fromValues(a.data, a.shape, spec.inputs[k].differentiable && a.dtype !== 'int32'));
+  const y = apply(spec, x, c.attrs ?? {});
+  const want = runForward(spec, args, c.attrs);
+  const out: KernelError[] = [{ kernel: `${spec.name}_fwd`, error: maxError(await y.data(), want.data), shapeOk: sameShape(y.shape, want.shape) }];
+  const dy = { shape: want.shape, dtype: 'float32' as const, data: Float32Array.from(randomCotangent(want.data.length, 6000 + i)) };
+  for (let wrt = 0; wrt < spec.inputs.length; wrt++) {
+    if (!spec.inputs[wrt].differentiable || args[wrt].dtype === 'int32') continue;
+    const dx = vjpOf(y, wrt, fromValues(dy.data, dy.shape));
+    const wantDx = runVjp(spec, args, c.attrs, dy, wrt);
+    out.push({ kernel: `${spec.name}_vjp (input ${wrt})`, error: maxError(await dx.data(), wantDx.data), shapeOk: sameShape(dx.shape, wantDx.shape) });
+  }
+  return out;
+}
+
+/** An optimizer update kernel over `hypers.length` steps against its reference (param and state). */
+export async function checkUpdate(spec: AnyUpdateSpec, hypers: readonly unknown[], i: number): Promise<KernelError[]> {
+  const n = 1000; // not a multiple of the workgroup
+  const p0 = Float32Array.from(randomCotangent(n, 100 + i));
+  const param = fromValues(p0.slice(), [n]);
+  param.readers = [];
+  const state = spec.state.map(() => zeros([n]).realize());
+  for (const s of state) s.readers = [];
+  const want = Float64Array.from(p0);
+  const wantState = spec.state.map(() => new Float64Array(n));
+  hypers.forEach((h, k) => {
+    const g = Float32Array.from(randomCotangent(n, 200 + 10 * i + k));
+    applyUpdates([{ spec, hyper: h, param, grad: fromValues(g, [n]), state }]);
+    spec.step(want, Float64Array.from(g), wantState, h);
+  });
+  const out: KernelError[] = [{ kernel: `${spec.name}_step (param)`, error: maxError(await param.data(), want), shapeOk: true }];
+  for (const [k, s] of state.entries()) out.push({ kernel: `${spec.name}_step (${spec.state[k]})`, error: maxError(await s.data(), wantState[k]), shapeOk: true });
+  return out;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
