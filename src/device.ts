@@ -2,6 +2,9 @@ import type { Backend } from './backend/backend.ts';
 import { cpu } from './backend/cpu.ts';
 import type { DType } from './dtype.ts';
 import { DeviceError } from './errors.ts';
+import { verifyPending } from './executor.ts';
+import { WebGpuBackend } from './backend/webgpu.ts';
+import { requestAdapter } from './backend/webgpu/gpu.ts';
 
 export { DeviceError };
 
@@ -47,8 +50,6 @@ export async function init(options: InitOptions = {}): Promise<DeviceInfo> {
   dispose();
   verifying = options.verify ?? false;
   if (wanted === 'cpu') return (info = { ...cpuInfo(), verify: verifying });
-  const { WebGpuBackend } = await import('./backend/webgpu.ts');
-  const { requestAdapter } = await import('./backend/webgpu/gpu.ts');
   try {
     const adapter = await requestAdapter();
     const device = await adapter.requestDevice({ requiredLimits: requiredLimits(adapter) });
@@ -96,7 +97,6 @@ export function dispose(): void {
 /** Waits until the device has finished all submitted work (for timing); throws device errors. */
 export async function sync(): Promise<void> {
   await backend.sync();
-  const { verifyPending } = await import('./executor.ts');
   await verifyPending();
 }
 

@@ -2,8 +2,9 @@
 // median of N, the GPU awaited), a results table that copies as Markdown and downloads as JSON,
 // a log-log chart, and window.__bench, which `npm run bench` and the tests read.
 import * as cr from '../../src/index.ts';
+import { format, toMarkdown, type Row } from './markdown.ts';
 
-export type Row = Record<string, string | number>;
+export { format, toMarkdown, type Row };
 
 export interface Env {
   page: string;
@@ -126,19 +127,6 @@ export async function time(run: () => unknown, { warmup, repeats }: { warmup: nu
 /** Switches the device between measurements: the CPU reference or WebGPU (re-init keeps pipelines cheap). */
 export async function use(device: cr.DeviceName): Promise<void> {
   if (cr.deviceInfo().device !== device) await cr.init({ device, quiet: true });
-}
-
-/** Rows as a Markdown table, columns in the given order. */
-export function toMarkdown(rows: readonly Row[], columns: readonly string[]): string {
-  const cell = (v: string | number | undefined) => (typeof v === 'number' ? format(v) : (v ?? ''));
-  return [`| ${columns.join(' | ')} |`, `|${columns.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${columns.map((c) => cell(r[c])).join(' | ')} |`)].join('\n');
-}
-
-/** 3 significant digits, no exponent below 1e6. */
-export function format(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (Math.abs(v) >= 1e6) return v.toExponential(2);
-  return Number(v.toPrecision(3)).toString();
 }
 
 /** Renders the rows into #results with Copy-as-Markdown and Download-JSON buttons. */

@@ -22,7 +22,8 @@ async function gpuEntryPoints(): Promise<Array<() => GPU>> {
     throw new DeviceError("init: WebGPU in Node needs the npm package 'webgpu' (Dawn): npm install webgpu");
   }
   const fallback = async () => {
-    const { existsSync } = await import(/* @vite-ignore */ 'node:fs');
+    const nodeFs = 'node:fs'; // a variable, as above
+    const { existsSync } = await import(/* @vite-ignore */ nodeFs);
     if (process.env.VK_ICD_FILENAMES || !existsSync(swiftshaderIcd)) return undefined;
     process.env.VK_ICD_FILENAMES = swiftshaderIcd; // read by the Vulkan loader when Dawn starts
     return () => dawn.create([]);
