@@ -8,9 +8,10 @@ export function toMarkdown(rows: readonly Row[], columns: readonly string[]): st
   return [`| ${columns.join(' | ')} |`, `|${columns.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${columns.map((c) => cell(r[c])).join(' | ')} |`)].join('\n');
 }
 
-/** 3 significant digits, no exponent below 1e6. */
+/** Whole numbers below 1e9 exactly (batch sizes, bytes); others to 3 significant digits, no exponent below 1e6. */
 export function format(v: number): string {
   if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
   if (Math.abs(v) >= 1e6) return v.toExponential(2);
   return Number(v.toPrecision(3)).toString();
 }
