@@ -11,6 +11,7 @@ const root = dirname(fileURLToPath(import.meta.url));
 const pages: Record<string, string> = {
   train: 'demo/index.html',
   'gpu-suite': 'test/gpu-suite/index.html',
+  step: 'bench/step/index.html',
 };
 
 export default defineConfig({
