@@ -12,6 +12,7 @@ const pages: Record<string, string> = {
   train: 'demo/index.html',
   'gpu-suite': 'test/gpu-suite/index.html',
   step: 'bench/step/index.html',
+  ops: 'bench/ops/index.html',
 };
 
 export default defineConfig({
