@@ -10,9 +10,10 @@ const root = dirname(fileURLToPath(import.meta.url));
 
 const pages: Record<string, string> = {
   train: 'demo/index.html',
-  'gpu-suite': 'test/gpu-suite/index.html',
-  step: 'bench/step/index.html',
+  peers: 'bench/peers/index.html',
   ops: 'bench/ops/index.html',
+  step: 'bench/step/index.html',
+  'gpu-suite': 'test/gpu-suite/index.html',
 };
 
 export default defineConfig({
@@ -24,6 +25,7 @@ export default defineConfig({
     outDir: 'dist-pages',
     emptyOutDir: true,
     target: 'es2022',
+    chunkSizeWarningLimit: 2048, // the peer page bundles TF.js (1.2 MB)
     rolldownOptions: {
       input: Object.fromEntries(Object.entries(pages).map(([name, file]) => [name, resolve(root, file)])),
     },

@@ -1,0 +1,193 @@
+// The peer page: one SGD step of the same MLP and square matmuls in chainrule, jax-js and TF.js
+// (each on its own WebGPU device from the same adapter), timed to each library's GPU completion,
+// warm-up excluded, median of N. A peer that fails to load or to get WebGPU gets rows with its
+// error, shown on the page; only a chainrule failure fails the page.
+import { done, fail, logChart, options, progress, showResults, start, state, time, type Row } from '../pages/common.ts';
+import * as cr from '../../src/index.ts';
+import { chainrule } from './chainrule.ts';
+import { libraries, type LibraryInfo } from './versions.ts';
+import { B, C, D, H, mlpData, timeWith, uniforms, type Library, type MatmulRunner, type MlpRunner } from './workloads.ts';
+
+const query = new URLSearchParams(location.search);
+const quick = query.get('quick') === '1';
+const opts = options({ repeats: 10, warmup: quick ? 1 : 2 });
+const repeats = quick && !query.has('repeats') ? 3 : opts.repeats;
+const warmup = opts.warmup;
+/** SGD steps each library runs (the first is a warm-up that also reads the first loss). */
+const steps = Math.max(warmup, 1) + repeats;
+const sizes = opts.sizes ?? (quick ? [256, 512, 1024] : [256, 512, 1024, 2048]);
+
+const COLUMNS = ['workload', 'size', 'library', 'median ms', 'GFLOP/s', 'first loss', 'final loss', 'vs chainrule', 'note'];
+const COLORS: Record<string, string> = { chainrule: '#2563eb', 'jax-js': '#16a34a', 'TF.js': '#ea580c' };
+/** How far apart the final losses may be (relative) before the page flags it. */
+const LOSS_TOLERANCE = 1e-3;
+
+interface Peer {
+  info: LibraryInfo;
+  load: () => Promise<Library>;
+}
+
+// The peers load on demand: a failed import is that peer's error, not the page's.
+const peers: Peer[] = [
+  { info: libraries.jax, load: async () => (await import('./jax.ts')).jax },
+  { info: libraries.tfjs, load: async () => (await import('./tfjs.ts')).tfjs },
+];
+
+const rows: Row[] = [];
+const peerErrors: string[] = [];
+
+function addRow(row: Row): void {
+  rows.push(row);
+  showResults(rows, COLUMNS);
+}
+
+function peerError(name: string, what: string, error: unknown): string {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  peerErrors.push(`${name}, ${what}: ${message}`);
+  const box = document.getElementById('peer-errors')!;
+  box.hidden = false;
+  box.textContent = `A peer failed (its rows say why; chainrule's results stand):\n${peerErrors.join('\n')}`;
+  return message;
+}
+
+function headerLine(label: string, text: string): void {
+  const p = document.createElement('p');
+  p.innerHTML = `<strong>${label}</strong> `;
+  p.append(text);
+  document.getElementById('env')?.append(p);
+}
+
+async function main(): Promise<void> {
+  const all = [libraries.chainrule, ...peers.map((p) => p.info)];
+  await start(
+    'peers',
+    `${all.map((l) => `${l.name} ${l.version}`).join(', ')}. ${warmup} warm-up run(s) excluded, median of ${repeats}, ` +
+      `each timing awaits the library's GPU completion. MLP ${D}-${H}-${C} at batch ${B}: every library runs the same number of steps ` +
+      `from the same seeded weights and data; matmul sizes ${sizes.join(', ')}.`,
+  );
+  headerLine('Libraries', all.map((l) => `${l.name} ${l.version}`).join(' · '));
+  for (const l of all) headerLine(`${l.name}:`, l.method);
+
+  // Load the peers (each may fail on its own).
+  const libs: { info: LibraryInfo; lib: Library | null; error: string | null }[] = [{ info: libraries.chainrule, lib: chainrule, error: null }];
+  for (const peer of peers) {
+    progress(`loading ${peer.info.name}…`);
+    try {
+      libs.push({ info: peer.info, lib: await peer.load(), error: null });
+    } catch (e) {
+      libs.push({ info: peer.info, lib: null, error: peerError(peer.info.name, 'loading', e) });
+    }
+  }
+
+  // 1. The MLP step.
+  const data = mlpData(1);
+  const mlpSize = `${D}-${H}-${C}, batch ${B}`;
+  let crStep = NaN;
+  const losses: { name: string; loss: number }[] = [];
+  for (const entry of libs) {
+    const name = entry.info.name;
+    const base = { workload: 'MLP step', size: mlpSize, library: name };
+    if (!entry.lib) {
+      addRow({ ...base, note: `failed to load: ${entry.error}` });
+      continue;
+    }
+    progress(`MLP step: ${name}…`);
+    let runner: MlpRunner | null = null;
+    try {
+      runner = await entry.lib.mlp(data);
+      const r = runner;
+      // The first step (a warm-up) also gives the first loss; the page reads it outside any timing.
+      r.step();
+      await r.sync();
+      const first = await r.loss();
+      const rest = { warmup: Math.max(warmup - 1, 0), repeats };
+      const t = await measure(name, () => r.step(), () => r.sync(), rest);
+      const final = await r.loss();
+      if (name === 'chainrule') crStep = t.median;
+      losses.push({ name, loss: final });
+      // Losses as text with 6 decimals: the table's numbers keep 3 significant digits, too few to compare.
+      addRow({ ...base, 'median ms': t.median, 'first loss': first.toFixed(6), 'final loss': final.toFixed(6), 'vs chainrule': t.median / crStep, note: [`${steps} steps`, r.note?.()].filter(Boolean).join('; ') });
+    } catch (e) {
+      if (name === 'chainrule') throw e;
+      addRow({ ...base, note: `failed: ${peerError(name, 'MLP step', e)}` });
+    } finally {
+      runner?.dispose();
+    }
+  }
+  showLossCheck(losses);
+
+  // 2. Matmul.
+  const series = new Map<string, [number, number][]>();
+  for (const n of sizes) {
+    const a = uniformMatrix(n, 10 + n), b = uniformMatrix(n, 20 + n);
+    let crMs = NaN;
+    for (const entry of libs) {
+      const name = entry.info.name;
+      const base = { workload: 'matmul', size: `${n}×${n}`, library: name }; // text: the table rounds numbers to 3 digits
+      if (!entry.lib) {
+        addRow({ ...base, note: `failed to load: ${entry.error}` });
+        continue;
+      }
+      progress(`matmul ${n}: ${name}…`);
+      let runner: MatmulRunner | null = null;
+      try {
+        runner = await entry.lib.matmul(n, a, b);
+        const r = runner;
+        const t = await measure(name, () => r.run(), () => r.sync(), { warmup: Math.max(warmup, 1), repeats });
+        if (name === 'chainrule') crMs = t.median;
+        const gflops = (2 * n ** 3) / (t.median * 1e6);
+        addRow({ ...base, 'median ms': t.median, 'GFLOP/s': gflops, 'vs chainrule': t.median / crMs });
+        series.set(name, [...(series.get(name) ?? []), [n, gflops]]);
+        drawChart(series);
+      } catch (e) {
+        if (name === 'chainrule') throw e;
+        addRow({ ...base, note: `failed: ${peerError(name, `matmul ${n}`, e)}` });
+      } finally {
+        runner?.dispose();
+      }
+    }
+  }
+}
+
+/** chainrule through common.ts's time() (which awaits cr.sync()), a peer with its own wait. */
+function measure(name: string, run: () => void, sync: () => Promise<void>, counts: { warmup: number; repeats: number }) {
+  return name === libraries.chainrule.name ? time(run, counts) : timeWith(run, sync, counts);
+}
+
+/** The final losses side by side and their largest relative gap from chainrule's. */
+function showLossCheck(losses: { name: string; loss: number }[]): void {
+  const el = document.getElementById('loss-check')!;
+  if (losses.length < 2) {
+    el.textContent = `No peer ran the MLP step: no loss to compare chainrule's (${losses[0]?.loss.toFixed(6)}) with.`;
+    el.className = 'notice';
+    return;
+  }
+  const ref = losses.find((l) => l.name === 'chainrule')!.loss;
+  const gap = Math.max(0, ...losses.map((l) => Math.abs(l.loss - ref) / Math.abs(ref)));
+  const list = losses.map((l) => `${l.name} ${l.loss.toFixed(6)}`).join(', ');
+  const ok = losses.every((l) => Number.isFinite(l.loss)) && gap <= LOSS_TOLERANCE;
+  el.textContent =
+    `Correctness cross-check, the loss after ${steps} SGD steps from the same weights: ${list}. ` +
+    `Largest relative gap from chainrule: ${gap.toExponential(1)} (${ok ? 'within' : 'OUTSIDE'} ${LOSS_TOLERANCE}).`;
+  if (!ok) el.className = 'notice';
+}
+
+function drawChart(series: Map<string, [number, number][]>): void {
+  const canvas = document.getElementById('chart') as HTMLCanvasElement | null;
+  if (!canvas) return;
+  logChart(canvas, [...series].map(([name, points]) => ({ name, color: COLORS[name] ?? '#555', points })), { x: 'matrix size n', y: 'GFLOP/s' });
+}
+
+/** Values uniform in [-1, 1), from a seed: the same matrices for every library. */
+function uniformMatrix(n: number, seed: number): Float32Array {
+  const u = uniforms(seed);
+  return Float32Array.from({ length: n * n }, () => 2 * u() - 1);
+}
+
+main()
+  .catch(fail)
+  .finally(() => {
+    done();
+    // Release chainrule's device; the peers' arrays were disposed after each workload.
+    if (state.status === 'done') cr.dispose();
+  });

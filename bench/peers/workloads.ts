@@ -1,0 +1,122 @@
+// The workloads of the peer page and what every library adapter implements. The data and the
+// initial weights are generated here once, from a fixed seed, and uploaded to each library, so the
+// three start from the same numbers and their losses can be compared.
+import type { LibraryInfo } from './versions.ts';
+
+/** The MLP: 784-256-10, ReLU, softmax cross-entropy, plain SGD. */
+export const D = 784, H = 256, C = 10, B = 128, LR = 0.01;
+
+/** Everything a library needs for the MLP step, as plain arrays (row-major). */
+export interface MlpData {
+  /** Inputs [B, D]. */
+  x: Float32Array;
+  /** Labels [B], in [0, C). */
+  labels: Int32Array;
+  /** The same labels one-hot, [B, C], for the libraries whose loss takes probabilities. */
+  oneHot: Float32Array;
+  /** Layer 1: w1 [D, H] (x @ w1, input-major: not PyTorch's [out, in]), b1 [H]. */
+  w1: Float32Array;
+  b1: Float32Array;
+  /** Layer 2: w2 [H, C], b2 [C]. */
+  w2: Float32Array;
+  b2: Float32Array;
+}
+
+/** One library's MLP, built and on the device: step() enqueues one SGD step (no waiting). */
+export interface MlpRunner {
+  step(): void;
+  /** Resolves when the device has finished everything enqueued so far. */
+  sync(): Promise<void>;
+  /** The loss computed by the latest step (read back; call after sync). */
+  loss(): Promise<number>;
+  /** Anything worth a note in the row (e.g. TF.js's tensor count, to show the step does not leak). */
+  note?(): string;
+  dispose(): void;
+}
+
+/** One library's y = a @ b on the device, with a and b already uploaded. */
+export interface MatmulRunner {
+  run(): void;
+  sync(): Promise<void>;
+  dispose(): void;
+}
+
+/** What the page measures in every library. */
+export interface Library extends LibraryInfo {
+  mlp(data: MlpData): Promise<MlpRunner>;
+  matmul(n: number, a: Float32Array, b: Float32Array): Promise<MatmulRunner>;
+}
+
+/** mulberry32: a small seeded generator of uniforms in [0, 1). */
+export function uniforms(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** n standard normals (Box-Muller) scaled by std, from a seed. */
+export function normals(n: number, seed: number, std = 1): Float32Array {
+  const u = uniforms(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - u())) * std;
+    const theta = 2 * Math.PI * u();
+    out[i] = r * Math.cos(theta);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(theta);
+  }
+  return out;
+}
+
+/** Inputs ~ N(0, 1), labels uniform, He-initialised weights (N(0, 2/in)), zero biases. */
+export function mlpData(seed = 1): MlpData {
+  const u = uniforms(seed + 2);
+  const labels = Int32Array.from({ length: B }, () => Math.floor(u() * C));
+  const oneHot = new Float32Array(B * C);
+  labels.forEach((l, i) => (oneHot[i * C + l] = 1));
+  return {
+    x: normals(B * D, seed),
+    labels,
+    oneHot,
+    w1: normals(D * H, seed + 3, Math.sqrt(2 / D)),
+    b1: new Float32Array(H),
+    w2: normals(H * C, seed + 4, Math.sqrt(2 / H)),
+    b2: new Float32Array(C),
+  };
+}
+
+/** The transpose of a row-major [rows, cols] matrix. */
+export function transpose(m: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(m.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = m[i * cols + j];
+  return t;
+}
+
+/**
+ * Runs `run` warmup times untimed, then `repeats` times, each timed until `sync` resolves (the
+ * device's completion): common.ts's time() with the library's own wait instead of cr.sync.
+ */
+export async function timeWith(
+  run: () => void,
+  sync: () => Promise<void>,
+  { warmup, repeats }: { warmup: number; repeats: number },
+): Promise<{ median: number; min: number }> {
+  for (let i = 0; i < warmup; i++) {
+    run();
+    await sync();
+  }
+  const samples: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    run();
+    await sync();
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  const m = samples.length >> 1;
+  return { median: samples.length % 2 ? samples[m] : (samples[m - 1] + samples[m]) / 2, min: samples[0] };
+}
