@@ -3,40 +3,24 @@
 // draws the chart. The page exposes its results as window.__bench (bench/pages/common.ts).
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'puppeteer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BenchState } from '../bench/pages/common.ts';
 import { registry, updates } from '../src/ops/index.ts';
-import { buildPages, collectConsoleErrors, launchChrome, removePages, servePages } from './browser.ts';
+import { collectConsoleErrors } from './browser.ts';
+import { benchResult, servedPages } from './pages-fixture.ts';
 
-let outDir: string | undefined;
-let server: { url: string; close: () => Promise<void> } | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  outDir = await buildPages();
-  server = await servePages(outDir);
-  browser = await launchChrome();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (outDir) await removePages(outDir);
-});
+const pages = servedPages();
 
 type Row = BenchState['rows'][number];
 const key = (r: Row) => `${r.op} | ${r.kernel} | ${r.size}`;
 
 describe('the op benchmark page', () => {
   it('?quick=1 times every op forward and VJP on WebGPU and the CPU reference and draws the chart', async () => {
-    const page = await browser!.newPage();
+    const page = await pages.browser.newPage();
     await page.setViewport({ width: 1100, height: 1000 });
     const errors = collectConsoleErrors(page);
-    await page.goto(`${server!.url}/bench/ops/?quick=1`);
-    await page.waitForFunction(() => window.__bench?.status === 'done' || window.__bench?.status === 'error', { timeout: 90_000 });
-    const state: BenchState = await page.evaluate(() => structuredClone(window.__bench));
-    if (state.status === 'error') throw new Error(`the page failed: ${state.error}`);
+    await page.goto(`${pages.url}/bench/ops/?quick=1`);
+    const state = await benchResult(page, 90_000);
 
     expect(state.env?.page).toBe('ops');
     expect(state.env?.adapter, 'a WebGPU adapter in the header').toBeTruthy();

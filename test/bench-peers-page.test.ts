@@ -3,38 +3,24 @@
 // after the same SGD steps from the same weights agree, the header names the versions, and the page
 // logs no console errors; a peer without WebGPU gets rows with the reason and the page still
 // finishes. The page exposes its results as window.__bench.
-import type { Browser } from 'puppeteer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BenchState, Row } from '../bench/pages/common.ts';
-import { buildPages, collectConsoleErrors, launchChrome, removePages, servePages } from './browser.ts';
+import { collectConsoleErrors } from './browser.ts';
+import { servedPages } from './pages-fixture.ts';
 
 const LIBRARIES = ['chainrule', 'jax-js', 'TF.js'];
 const QUICK_SIZES = [256, 512, 1024];
 
-let outDir: string | undefined;
-let server: { url: string; close: () => Promise<void> } | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  outDir = await buildPages();
-  server = await servePages(outDir);
-  browser = await launchChrome();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (outDir) await removePages(outDir);
-});
+const pages = servedPages();
 
 const find = (rows: Row[], workload: string, library: string, n?: number) =>
   rows.find((r) => r.workload === workload && r.library === library && (n === undefined || r.size === `${n}×${n}`));
 
 describe('the peer benchmark page in headless Chrome', () => {
   it('times chainrule, jax-js and TF.js side by side and their losses agree', async () => {
-    const page = await browser!.newPage();
+    const page = await pages.browser.newPage();
     const errors = collectConsoleErrors(page);
-    await page.goto(`${server!.url}/bench/peers/?quick=1`);
+    await page.goto(`${pages.url}/bench/peers/?quick=1`);
     await page.waitForFunction(() => window.__bench?.status !== 'running', { timeout: 150_000, polling: 500 });
     const state: BenchState = await page.evaluate(() => structuredClone(window.__bench));
     expect(state.error, 'the page shows an error').toBeNull();
@@ -85,7 +71,7 @@ describe('the peer benchmark page in headless Chrome', () => {
   }, 180_000); // about 25 to 60 s here (SwiftShader, 2 cores); the margin is for a busy machine
 
   it('shows a peer without WebGPU as rows with the reason, and still finishes', async () => {
-    const page = await browser!.newPage();
+    const page = await pages.browser.newPage();
     const errors = collectConsoleErrors(page);
     // chainrule asks for the adapter first and gets it; the peers' requests get none.
     await page.evaluateOnNewDocument(() => {
@@ -95,7 +81,7 @@ describe('the peer benchmark page in headless Chrome', () => {
         return calls++ === 0 ? requestAdapter.call(this, options) : Promise.resolve(null);
       };
     });
-    await page.goto(`${server!.url}/bench/peers/?quick=1&sizes=256&repeats=1`);
+    await page.goto(`${pages.url}/bench/peers/?quick=1&sizes=256&repeats=1`);
     await page.waitForFunction(() => window.__bench?.status !== 'running', { timeout: 60_000, polling: 500 });
     const state: BenchState = await page.evaluate(() => structuredClone(window.__bench));
     expect(state.error).toBeNull();

@@ -1,28 +1,18 @@
-import type { Browser } from 'puppeteer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { registry, updates } from '../src/ops/index.ts';
-import { buildPages, collectConsoleErrors, launchChrome, removePages, servePages } from './browser.ts';
+import { collectConsoleErrors } from './browser.ts';
+import { servedPages } from './pages-fixture.ts';
 
 // The registry suite (every forward, VJP and update kernel against the CPU reference) inside headless
 // Chrome's WebGPU, not only in Node's Dawn. No adapter fails the run with the page's reason.
 
-let outDir: string, server: Awaited<ReturnType<typeof servePages>>, browser: Browser;
-beforeAll(async () => {
-  outDir = await buildPages();
-  server = await servePages(outDir);
-  browser = await launchChrome();
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (outDir) await removePages(outDir);
-});
+const pages = servedPages();
 
 describe('the registry suite in headless Chrome', () => {
   it('every kernel matches the CPU reference on the browser WebGPU', async () => {
-    const page = await browser.newPage();
+    const page = await pages.browser.newPage();
     const errors = collectConsoleErrors(page);
-    await page.goto(`${server.url}/test/gpu-suite/`);
+    await page.goto(`${pages.url}/test/gpu-suite/`);
     await page.waitForFunction(() => window.__suite?.status !== 'running', { timeout: 120_000 });
     const suite = await page.evaluate(() => window.__suite);
     expect(suite.error, 'the page failed: without WebGPU, Chromium needs --enable-unsafe-webgpu --enable-features=Vulkan and a Vulkan driver (SwiftShader ships with Debian\'s chromium)').toBeNull();

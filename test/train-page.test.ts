@@ -2,39 +2,26 @@
 // and decision regions, Stop stops mid-run, MNIST trains on a subset and classifies a drawn digit,
 // and without WebGPU the page says so and trains on the CPU. The page exposes its state as window.__demo.
 import { mkdir } from 'node:fs/promises';
-import type { Browser, Page } from 'puppeteer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'puppeteer';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { DemoState } from '../demo/state.ts';
-import { buildPages, chromeArgs, collectConsoleErrors, launchChrome, removePages, servePages } from './browser.ts';
+import { chromeArgs, collectConsoleErrors } from './browser.ts';
+import { servedPages } from './pages-fixture.ts';
 
 const screenshots = new URL('./screenshots/', import.meta.url);
 
-let outDir: string | undefined;
-let server: { url: string; close: () => Promise<void> } | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  outDir = await buildPages();
-  server = await servePages(outDir);
-  browser = await launchChrome();
-  await mkdir(screenshots, { recursive: true });
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (outDir) await removePages(outDir);
-});
+const pages = servedPages();
+beforeAll(() => mkdir(screenshots, { recursive: true }));
 
 /** Opens the page (optionally as a browser without WebGPU) and waits until it has chosen its device. */
 async function openPage(options: { hideWebGpu?: boolean } = {}): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser!.newPage();
+  const page = await pages.browser.newPage();
   await page.setViewport({ width: 1100, height: 1000 });
   const errors = collectConsoleErrors(page);
   if (options.hideWebGpu) {
     await page.evaluateOnNewDocument(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true }));
   }
-  await page.goto(`${server!.url}/demo/`);
+  await page.goto(`${pages.url}/demo/`);
   await page.waitForFunction(() => window.__demo?.phase === 'idle' || window.__demo?.phase === 'error', { timeout: 20_000 });
   return { page, errors };
 }
