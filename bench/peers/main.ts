@@ -6,7 +6,8 @@ import { done, fail, logChart, options, progress, showResults, start, state, tim
 import * as cr from '../../src/index.ts';
 import { chainrule } from './chainrule.ts';
 import { libraries, type LibraryInfo } from './versions.ts';
-import { B, C, D, H, mlpData, timeWith, uniforms, type Library, type MatmulRunner, type MlpRunner } from './workloads.ts';
+import { rng } from '../../src/random.ts';
+import { B, C, D, H, mlpData, timeWith, type Library, type MatmulRunner, type MlpRunner } from './workloads.ts';
 
 const query = new URLSearchParams(location.search);
 const quick = query.get('quick') === '1';
@@ -180,7 +181,7 @@ function drawChart(series: Map<string, [number, number][]>): void {
 
 /** Values uniform in [-1, 1), from a seed: the same matrices for every library. */
 function uniformMatrix(n: number, seed: number): Float32Array {
-  const u = uniforms(seed);
+  const u = rng(seed);
   return Float32Array.from({ length: n * n }, () => 2 * u() - 1);
 }
 

@@ -1,6 +1,7 @@
 // The workloads of the peer page and what every library adapter implements. The data and the
 // initial weights are generated here once, from a fixed seed, and uploaded to each library, so the
 // three start from the same numbers and their losses can be compared.
+import { normals, rng } from '../../src/random.ts';
 import type { LibraryInfo } from './versions.ts';
 
 /** The MLP: 784-256-10, ReLU, softmax cross-entropy, plain SGD. */
@@ -47,44 +48,24 @@ export interface Library extends LibraryInfo {
   matmul(n: number, a: Float32Array, b: Float32Array): Promise<MatmulRunner>;
 }
 
-/** mulberry32: a small seeded generator of uniforms in [0, 1). */
-export function uniforms(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** n standard normals (Box-Muller) scaled by std, from a seed. */
-export function normals(n: number, seed: number, std = 1): Float32Array {
-  const u = uniforms(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(1 - u())) * std;
-    const theta = 2 * Math.PI * u();
-    out[i] = r * Math.cos(theta);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(theta);
-  }
-  return out;
+/** n standard normals scaled by std, from a seed (chainrule's generator: the same numbers in every library). */
+function scaledNormals(n: number, seed: number, std = 1): Float32Array {
+  return Float32Array.from(normals(n, rng(seed)), (v) => v * std);
 }
 
 /** Inputs ~ N(0, 1), labels uniform, He-initialised weights (N(0, 2/in)), zero biases. */
 export function mlpData(seed = 1): MlpData {
-  const u = uniforms(seed + 2);
+  const u = rng(seed + 2);
   const labels = Int32Array.from({ length: B }, () => Math.floor(u() * C));
   const oneHot = new Float32Array(B * C);
   labels.forEach((l, i) => (oneHot[i * C + l] = 1));
   return {
-    x: normals(B * D, seed),
+    x: scaledNormals(B * D, seed),
     labels,
     oneHot,
-    w1: normals(D * H, seed + 3, Math.sqrt(2 / D)),
+    w1: scaledNormals(D * H, seed + 3, Math.sqrt(2 / D)),
     b1: new Float32Array(H),
-    w2: normals(H * C, seed + 4, Math.sqrt(2 / H)),
+    w2: scaledNormals(H * C, seed + 4, Math.sqrt(2 / H)),
     b2: new Float32Array(C),
   };
 }

