@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { BenchState } from '../bench/pages/common.ts';
 import { registry, updates } from '../src/ops/index.ts';
 import { collectConsoleErrors } from './browser.ts';
-import { benchResult, servedPages } from './pages-fixture.ts';
+import { benchResult, expectWebGpuHeader, servedPages } from './pages-fixture.ts';
 
 const pages = servedPages();
 
@@ -22,11 +22,7 @@ describe('the op benchmark page', () => {
     await page.goto(`${pages.url}/bench/ops/?quick=1`);
     const state = await benchResult(page, 90_000);
 
-    expect(state.env?.page).toBe('ops');
-    expect(state.env?.adapter, 'a WebGPU adapter in the header').toBeTruthy();
-    expect(state.env?.adapter).not.toMatch(/CPU reference/);
-    expect(await page.$eval('#env', (e) => e.textContent ?? '')).toContain(state.env!.adapter);
-    expect(state.env?.methodology).toMatch(/warm-up/);
+    await expectWebGpuHeader(page, state, 'ops');
     expect(state.env?.methodology).toMatch(/cr\.sync\(\)/);
 
     // Every op: a forward row, and a VJP row per differentiable input where the op has a VJP; every

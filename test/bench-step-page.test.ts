@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BenchState } from '../bench/pages/common.ts';
 import { collectConsoleErrors } from './browser.ts';
-import { benchResult, servedPages } from './pages-fixture.ts';
+import { benchResult, expectWebGpuHeader, servedPages } from './pages-fixture.ts';
 
 const pages = servedPages();
 
@@ -20,11 +20,7 @@ describe('the training-step benchmark page', () => {
     await page.goto(`${pages.url}/bench/step/?quick=1`);
     const state = await benchResult(page, 90_000);
 
-    expect(state.env?.page).toBe('step');
-    expect(state.env?.adapter, 'a WebGPU adapter in the header').toBeTruthy();
-    expect(state.env?.adapter).not.toMatch(/CPU reference/);
-    expect(await page.$eval('#env', (e) => e.textContent ?? '')).toContain(state.env!.adapter);
-    expect(state.env?.methodology).toMatch(/warm-up/);
+    await expectWebGpuHeader(page, state, 'step');
 
     // Batches 32 and 256 for every model on both devices (the deep model's CPU cap is 256: still in).
     const key = (r: BenchState['rows'][number]) => `${r.model} | ${r.device} | ${r.batch}`;

@@ -1,6 +1,6 @@
 // One test file's pages in headless Chrome: built and served before its tests, closed after.
 import type { Browser, Page } from 'puppeteer';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { BenchState } from '../bench/pages/common.ts';
 import { buildPages, launchChrome, removePages, servePages } from './browser.ts';
 
@@ -27,6 +27,15 @@ export function servedPages(): { readonly url: string; readonly browser: Browser
       return browser!;
     },
   };
+}
+
+/** A benchmark page's header: its name, a WebGPU adapter (shown on the page), and the method. */
+export async function expectWebGpuHeader(page: Page, state: BenchState, name: string): Promise<void> {
+  expect(state.env?.page).toBe(name);
+  expect(state.env?.adapter, 'a WebGPU adapter in the header').toBeTruthy();
+  expect(state.env?.adapter).not.toMatch(/CPU reference/);
+  expect(await page.$eval('#env', (e) => e.textContent ?? '')).toContain(state.env!.adapter);
+  expect(state.env?.methodology).toMatch(/warm-up/);
 }
 
 /** Waits for a benchmark page to finish and returns window.__bench; the page's own error if it failed. */
