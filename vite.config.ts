@@ -1,14 +1,25 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Library build: one ESM bundle in dist/ (types come from tsc, see tsconfig.build.json).
+const src = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta.url));
+
+// Library build: two ESM entries in dist/ (types come from tsc, see tsconfig.build.json). index.js is
+// the web's (navigator.gpu, fetch); node.js adds Node's platform (Dawn, the file system) and is the
+// only file that names `webgpu` or `node:*`, which stay imports for Node to resolve.
 export default defineConfig({
   build: {
-    lib: { entry: 'src/index.ts', formats: ['es'], fileName: 'index' },
+    lib: { entry: { index: src('index.ts'), node: src('node.ts') }, formats: ['es'] },
     target: 'es2022',
     sourcemap: true,
+    rolldownOptions: { external: [/^node:/, 'webgpu'] },
+  },
+  resolve: {
+    // Tests import the package as users do; under Node that is the Node entry.
+    alias: { chainrule: src('node.ts') },
   },
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup.ts'],
     testTimeout: 60_000,
   },
 });

@@ -4,7 +4,7 @@ import type { DType } from './dtype.ts';
 import { DeviceError } from './errors.ts';
 import { verifyPending } from './executor.ts';
 import { WebGpuBackend } from './backend/webgpu.ts';
-import { requestAdapter } from './backend/webgpu/gpu.ts';
+import { platform } from './platform/platform.ts';
 
 export { DeviceError };
 
@@ -30,11 +30,13 @@ export interface DeviceInfo {
   /** Limits that decide what fits: largest storage binding, workgroups per dimension. */
   limits: { maxStorageBufferBindingSize: number; maxComputeWorkgroupsPerDimension: number; maxBufferSize: number };
   verify: boolean;
+  /** Why the CPU reference computes ('' on WebGPU): no adapter and what was missing, asked for, or init() not called yet. */
+  reason: string;
 }
 
 let backend: Backend = cpu;
 let verifying = false;
-let info: DeviceInfo = cpuInfo();
+let info: DeviceInfo = cpuInfo('init() has not been called');
 
 /**
  * Chooses the device. Without an argument: WebGPU if an adapter exists, else the CPU reference (said
@@ -49,11 +51,11 @@ export async function init(options: InitOptions = {}): Promise<DeviceInfo> {
   }
   dispose();
   verifying = options.verify ?? false;
-  if (wanted === 'cpu') return (info = { ...cpuInfo(), verify: verifying });
+  if (wanted === 'cpu') return (info = cpuInfo("init({ device: 'cpu' }) asked for it"));
   try {
-    const adapter = await requestAdapter();
+    const { adapter, instance } = await platform().requestAdapter();
     const device = await adapter.requestDevice({ requiredLimits: requiredLimits(adapter) });
-    backend = new WebGpuBackend(device, adapter.info);
+    backend = new WebGpuBackend(device, adapter.info, instance);
     const a = adapter.info;
     const software = a.architecture === 'swiftshader' || (a as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
     info = {
@@ -68,12 +70,14 @@ export async function init(options: InitOptions = {}): Promise<DeviceInfo> {
         maxBufferSize: device.limits.maxBufferSize,
       },
       verify: verifying,
+      reason: '',
     };
     return info;
   } catch (e) {
     if (wanted === 'webgpu') throw e;
-    if (!options.quiet) console.warn(`chainrule: no WebGPU (${(e as Error).message}); computing on the CPU reference`);
-    return (info = { ...cpuInfo(), verify: verifying });
+    const reason = (e as Error).message.replace(/^init: /, '');
+    if (!options.quiet) console.warn(`chainrule: computing on the CPU reference: ${reason}`);
+    return (info = cpuInfo(reason));
   }
 }
 
@@ -90,7 +94,7 @@ function requiredLimits(adapter: GPUAdapter): Record<string, number> {
 export function dispose(): void {
   const old = backend as Backend & { destroy?: () => void };
   backend = cpu;
-  info = cpuInfo();
+  if (info.device === 'webgpu') info = cpuInfo('cr.dispose() released the device');
   old.destroy?.();
 }
 
@@ -118,7 +122,7 @@ export function deviceInfo(): DeviceInfo {
   return { ...info, limits: { ...info.limits } };
 }
 
-function cpuInfo(): DeviceInfo {
+function cpuInfo(reason: string): DeviceInfo {
   return {
     device: 'cpu',
     vendor: '',
@@ -127,5 +131,6 @@ function cpuInfo(): DeviceInfo {
     software: true,
     limits: { maxStorageBufferBindingSize: Infinity, maxComputeWorkgroupsPerDimension: Infinity, maxBufferSize: Infinity },
     verify: verifying,
+    reason,
   };
 }

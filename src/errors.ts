@@ -8,6 +8,16 @@ export class DeviceError extends ChainruleError {
   override name = 'DeviceError';
 }
 
+/** The device failed: lost, out of memory, or a validation error. Names the adapter and the cause. */
+export class GpuError extends ChainruleError {
+  override name = 'GpuError';
+}
+
+/** A shader that does not compile, or a pipeline the device rejects; names the .wgsl file and line. */
+export class ShaderError extends ChainruleError {
+  override name = 'ShaderError';
+}
+
 /** A user's mistake caught while building the graph: bad shapes, dtypes, labels, data. */
 export class OpError extends ChainruleError {
   override name = 'OpError';

@@ -1,5 +1,5 @@
 import { dtypeOf, type DType, type Values } from '../dtype.ts';
-import { assert, ChainruleError, fail } from '../errors.ts';
+import { assert, fail, GpuError } from '../errors.ts';
 import type { Node } from '../graph.ts';
 import type { Meta } from '../ops/spec.ts';
 import { formatShape, sizeOf } from '../shape.ts';
@@ -10,11 +10,6 @@ import { BufferUsage, MapRead } from './webgpu/gpu.ts';
 import { Kernels, type Kernel } from './webgpu/kernels.ts';
 import { updateBindings, type AnyUpdateSpec } from '../ops/update.ts';
 import { BufferPool, bufferId } from './webgpu/pool.ts';
-
-/** The device failed: lost, out of memory, or a validation error. Names the adapter and the cause. */
-export class GpuError extends ChainruleError {
-  override name = 'GpuError';
-}
 
 // Dispatches encoded before a submit is forced: a synchronous loop of many steps still reaches the GPU.
 const MAX_ENCODED = 4096;
@@ -64,6 +59,12 @@ export class WebGpuBackend implements Backend {
   constructor(
     readonly device: GPUDevice,
     readonly adapter: GPUAdapterInfo,
+    /**
+     * What gave the adapter (navigator.gpu; in Node, Dawn's instance). Referenced here, a field no
+     * build can drop, for as long as the device is in use: Dawn frees its instance, device and all,
+     * once that object is collected.
+     */
+    readonly instance: object,
   ) {
     this.kernels = new Kernels(device);
     this.#pool = new BufferPool(device);

@@ -4,7 +4,7 @@
 // Trains a ReLU/softmax MLP with cr.nn.fit: a live progress line (epoch, step, loss, steps/s, ETA),
 // then test accuracy (MNIST) or training accuracy (spiral) and the time; --json prints one line.
 import { writeFile } from 'node:fs/promises';
-import * as cr from '../index.ts';
+import * as cr from '../node.ts';
 import { parseFlags, UsageError, type FlagSpec } from './flags.ts';
 
 const usage = `usage: npm run train -- [options]

