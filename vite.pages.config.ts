@@ -19,6 +19,8 @@ const pages: Record<string, string> = {
 export default defineConfig({
   root,
   plugins: [mnistFiles(), printPageUrls()],
+  // The pages import 'chainrule' as a browser user does: its web entry, here from the sources.
+  resolve: { alias: { chainrule: resolve(root, 'src/index.ts') } },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
   build: {

@@ -5,7 +5,7 @@
  *   npm run bench:matmul                       # WebGPU (Dawn in Node), sizes 256 512 1024
  *   npm run bench:matmul -- --device cpu --sizes 256,512 --repeats 5
  */
-import * as cr from '../src/index.ts';
+import * as cr from '../src/node.ts';
 import { median, option } from './report.ts';
 
 async function main(): Promise<void> {

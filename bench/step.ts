@@ -11,7 +11,7 @@
  * Prints one Markdown table row and a final JSON line. Compare: bench/tfjs-cpu-step.ts.
  */
 import { option, reportStep, stepsOption, WARMUP } from './report.ts';
-import * as cr from '../src/index.ts';
+import * as cr from '../src/node.ts';
 
 const D = 784, H = 256, C = 10, LR = 0.1;
 

@@ -1,5 +1,5 @@
 // Choosing the device: WebGPU when asked and available, else the CPU reference, with the reason.
-import * as cr from '../src/index.ts';
+import * as cr from 'chainrule';
 import type { Device } from './settings.ts';
 
 export interface DeviceChoice {
@@ -19,14 +19,8 @@ export const hasWebGpu = (): boolean => typeof navigator !== 'undefined' && !!na
  */
 export async function useDevice(wanted: Device): Promise<DeviceChoice> {
   if (current && (current.info.device === wanted || (wanted === 'webgpu' && current.fallbackReason))) return current;
-  if (wanted === 'cpu') return (current = { info: await cr.init({ device: 'cpu' }), fallbackReason: null });
-  try {
-    // Asking for 'webgpu' explicitly (not the silent default) gives the reason when it fails.
-    return (current = { info: await cr.init({ device: 'webgpu' }), fallbackReason: null });
-  } catch (e) {
-    const reason = hasWebGpu() ? (e as Error).message : 'this browser has no WebGPU (navigator.gpu is missing)';
-    return (current = { info: await cr.init({ device: 'cpu' }), fallbackReason: reason });
-  }
+  const info = await cr.init({ device: wanted === 'cpu' ? 'cpu' : undefined, quiet: true });
+  return (current = { info, fallbackReason: wanted === 'webgpu' && info.device === 'cpu' ? info.reason : null });
 }
 
 /** One line for the page: which device and adapter compute. */

@@ -1,5 +1,5 @@
 // The training page's wiring: form -> device -> data and model -> fit, with the results drawn live.
-import * as cr from '../src/index.ts';
+import * as cr from 'chainrule';
 import { drawChart } from './chart.ts';
 import { describe, hasWebGpu, useDevice, type DeviceChoice } from './device.ts';
 import { digitPad, digitPixels } from './draw-digit.ts';

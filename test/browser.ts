@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { build, preview } from 'vite';
+import { chromePath } from './system-deps.ts';
 
 const configFile = fileURLToPath(new URL('../vite.pages.config.ts', import.meta.url));
 
@@ -51,7 +52,7 @@ export async function servePages(outDir?: string): Promise<{ url: string; close:
 
 /** Headless Chromium with WebGPU enabled; CHROME_PATH overrides /usr/bin/chromium. */
 export async function launchChrome(): Promise<Browser> {
-  const executablePath = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+  const executablePath = chromePath();
   if (!existsSync(executablePath)) {
     throw new Error(`no Chromium at ${executablePath}: install Chromium (apt-get install -y chromium) or set CHROME_PATH to a Chrome or Chromium binary`);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as cr from '../src/index.ts';
+import * as cr from 'chainrule';
 import { one_hot } from '../src/ops/one_hot.ts';
 
 // Bad input gets a clear error at graph-build time that names the op and the values, never a wrong number.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as cr from '../src/index.ts';
+import * as cr from 'chainrule';
 import { compile } from '../src/backend/webgpu/kernels.ts';
 import { currentBackend } from '../src/device.ts';
 
@@ -222,21 +222,47 @@ describe('verify mode', () => {
 });
 
 describe('device selection', () => {
-  it('falls back to the CPU without an adapter, and says why when WebGPU is required', async () => {
-    const { execFileSync } = await import('node:child_process');
+  /** init() in a child Node process with this environment: its DeviceInfo, the error of init({ device: 'webgpu' }), and its stderr. */
+  async function initIn(env: Record<string, string>) {
+    const { spawnSync } = await import('node:child_process');
     const script = `
-      import * as cr from './src/index.ts';
-      const fallback = await cr.init({ quiet: true });
+      import * as cr from './src/node.ts';
+      const info = await cr.init();
       let error = '';
-      try { await cr.init({ device: 'webgpu' }); } catch (e) { error = e.name + ': ' + e.message; }
-      console.log(JSON.stringify({ device: fallback.device, error }));`;
-    const out = execFileSync('npx', ['tsx', '--input-type=module', '-e', script], {
+      try { await cr.init({ device: 'webgpu', quiet: true }); } catch (e) { error = e.name + ': ' + e.message; }
+      console.log(JSON.stringify({ device: info.device, reason: info.reason, error }));`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: new URL('..', import.meta.url).pathname,
-      env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json' }, // no Vulkan driver: no adapter
+      env: { ...process.env, ...env },
       encoding: 'utf8',
     });
-    const result = JSON.parse(out.trim().split('\n').pop()!);
-    expect(result.device).toBe('cpu');
-    expect(result.error).toMatch(/^DeviceError: init: no WebGPU adapter/);
+    expect(child.status, child.stderr).toBe(0);
+    return { ...JSON.parse(child.stdout.trim().split('\n').pop()!), stderr: child.stderr };
+  }
+
+  it('without a Vulkan loader, falls back to the CPU with one line that says why, and names it when WebGPU is required', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(`${tmpdir()}/no-vulkan-`);
+    await writeFile(`${dir}/libvulkan.so.1`, ''); // found first on LD_LIBRARY_PATH, and not a library
+    const out = await initIn({ LD_LIBRARY_PATH: dir });
+    expect(out.device).toBe('cpu');
+    expect(out.reason).toMatch(/^no WebGPU adapter: no Vulkan loader \(.*libvulkan\.so\.1.*\); on Debian or Ubuntu: apt-get install libvulkan1$/);
+    expect(out.error).toBe(`DeviceError: init: ${out.reason}`);
+    expect(out.stderr).toBe(`chainrule: computing on the CPU reference: ${out.reason}\n`); // no native warnings
+  });
+
+  it('with VK_ICD_FILENAMES naming no driver, says so instead of asking Dawn', async () => {
+    const out = await initIn({ VK_ICD_FILENAMES: '/nonexistent/icd.json' });
+    expect(out.device).toBe('cpu');
+    expect(out.reason).toBe('no WebGPU adapter: no Vulkan driver: VK_ICD_FILENAMES / VK_DRIVER_FILES names no manifest that exists (/nonexistent/icd.json)');
+    expect(out.stderr).toBe(`chainrule: computing on the CPU reference: ${out.reason}\n`);
+  });
+
+  it('finds an adapter by itself (SwiftShader here) without printing anything', async () => {
+    const out = await initIn({});
+    expect(out.device).toBe('webgpu');
+    expect(out.reason).toBe('');
+    expect(out.stderr).toBe('');
   });
 });

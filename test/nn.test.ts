@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import * as cr from '../src/index.ts';
+import * as cr from 'chainrule';
 
 // cr.nn and cr.data.batches: layers, names and layouts (PyTorch's), losses with L2, on-device
 // metrics, minibatches gathered on the device; on the CPU reference and on WebGPU.

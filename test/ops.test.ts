@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import * as cr from '../src/index.ts';
+import * as cr from 'chainrule';
 import { apply } from '../src/graph.ts';
 import { registry, updates } from '../src/ops/index.ts';
 import { relativeError } from '../src/gradcheck.ts';

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import * as cr from '../src/index.ts';
+import * as cr from 'chainrule';
 import { updates } from '../src/ops/index.ts';
 import type { AnyUpdateSpec } from '../src/ops/update.ts';
 import { checkUpdate } from './gpu-checks.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as cr from '../src/index.ts';
+import * as cr from 'chainrule';
 
 describe('tensor creation and reading', () => {
   it('nested arrays, flat data with a shape, typed arrays, scalars', async () => {

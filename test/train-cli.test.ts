@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import * as cr from '../src/index.ts';
+import * as cr from 'chainrule';
 
 // `npm run train` as a user runs it: a short spiral run with --json and --save, and bad flags.
 

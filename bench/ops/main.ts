@@ -6,7 +6,7 @@
 //   ?sizes=1000,1e5   element counts (matmul: n the nearest power of two to √size, unless ?matmul=)
 //   ?matmul=64,512    matmul n          ?repeats=20&warmup=3   timed and warm-up runs
 //   ?ops=add,matmul   a subset          ?cpuall=1              the CPU reference at every size
-import * as cr from '../../src/index.ts';
+import * as cr from 'chainrule';
 import { done, fail, logChart, options, progress, showResults, start, use, type ChartSeries, type Row } from '../pages/common.ts';
 import { benches, caseAt, describeShapes, fits, workOf, type Bench, type KernelInfo, type Sized, type Work } from './cases.ts';
 import { MIN_SAMPLE_MS, prepare, timeKernel } from './measure.ts';

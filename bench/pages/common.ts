@@ -1,7 +1,7 @@
 // Shared by the benchmark pages: the device and environment header, timing (warm-up excluded,
 // median of N, the GPU awaited), a results table that copies as Markdown and downloads as JSON,
 // a log-log chart, and window.__bench, which `npm run bench` and the tests read.
-import * as cr from '../../src/index.ts';
+import * as cr from 'chainrule';
 import { format, toMarkdown, type Row } from './markdown.ts';
 
 export { format, toMarkdown, type Row };

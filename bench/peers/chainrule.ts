@@ -1,6 +1,6 @@
 // chainrule on the page's WebGPU device (common.ts's start() has called cr.init): cr.nn.MLP loaded
 // with the shared weights, cr.softmaxCrossEntropy, loss.backward(), cr.optim.SGD; waits with cr.sync().
-import * as cr from '../../src/index.ts';
+import * as cr from 'chainrule';
 import { libraries } from './versions.ts';
 import { B, C, D, H, LR, transpose, type Library, type MatmulRunner, type MlpData, type MlpRunner } from './workloads.ts';
 

@@ -3,7 +3,7 @@
 // warm-up excluded, median of N. A peer that fails to load or to get WebGPU gets rows with its
 // error, shown on the page; only a chainrule failure fails the page.
 import { done, fail, logChart, options, progress, showResults, start, state, time, type Row } from '../pages/common.ts';
-import * as cr from '../../src/index.ts';
+import * as cr from 'chainrule';
 import { chainrule } from './chainrule.ts';
 import { libraries, type LibraryInfo } from './versions.ts';
 import { rng } from '../../src/random.ts';

@@ -5,7 +5,7 @@
 //   ?sizes=64,512     batch sizes          ?repeats=20&warmup=3   timed and warm-up steps
 //   ?cpuall=1         the CPU reference on every batch (by default it stops where noted on the page)
 //   ?models=mnist,deep  a subset of spiral, mnist, deep
-import type * as cr from '../../src/index.ts';
+import type * as cr from 'chainrule';
 import { done, fail, logChart, options, progress, showResults, start, use, type ChartSeries, type Row } from '../pages/common.ts';
 import { LR, measureStep, MODELS, type ModelSpec } from './models.ts';
 

@@ -1,6 +1,6 @@
 // The three models of the training-step page and one measurement: a full SGD step (forward,
 // softmaxCrossEntropy, zeroGrad, backward, optimizer step) on fixed data already on the device.
-import * as cr from '../../src/index.ts';
+import * as cr from 'chainrule';
 import { time } from '../pages/common.ts';
 
 export interface ModelSpec {

@@ -1,6 +1,6 @@
 // The registry suite in the browser: results go to window.__suite, which test/gpu-suite.test.ts
 // reads through puppeteer, and to a table of failures on the page.
-import * as cr from '../../src/index.ts';
+import * as cr from 'chainrule';
 import { registry, updates } from '../../src/ops/index.ts';
 import { checkCase, checkUpdate, TOL, type KernelError } from '../gpu-checks.ts';
 
