@@ -4,6 +4,7 @@
  *   npm run bench:step                         # WebGPU (Dawn in Node): 3 warm-up steps, 20 timed
  *   npm run bench:cpu                          # the CPU reference
  *   npm run bench:step -- --steps 50 --batch 256
+ *   npm run bench:step -- --check-numerics    # with the numerics guard on (its cost per step)
  *
  * A step = forward, softmaxCrossEntropy, backward and cr.optim.SGD's step (one fused in-place
  * update kernel per parameter), one plan and one submit, timed until the device is done (cr.sync).
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   const steps = stepsOption();
   const device = option('device', 'webgpu') as cr.DeviceName;
   const B = Number(option('batch', '128'));
-  const info = await cr.init({ device });
+  const info = await cr.init({ device, checkNumerics: process.argv.includes('--check-numerics') });
 
   // Fixed data and parameters (seeded): inputs ~ N(0, 1), labels uniform in [0, 10), He-initialised weights.
   const x = cr.randn([B, D], { seed: 1 }).realize();

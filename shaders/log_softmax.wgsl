@@ -9,7 +9,7 @@ fn log_softmax_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
   let b = lane_base(l);
   let m = lane_max(b);
   let s = lane_exp_sum(b, m);
-  let ls = log(s); // (x - max) - log s: exact 0 - ls at the max even for large logits
+  let ls = log_ieee(s); // (x - max) - log s: exact 0 - ls at the max even for large logits
   for (var j = 0u; j < p.n; j++) { y[b + j * p.inner] = (x[b + j * p.inner] - m) - ls; }
 }
 
@@ -20,7 +20,7 @@ fn log_softmax_vjp(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
   let b = lane_base(l);
   var total = 0.0;
   for (var j = 0u; j < p.n; j++) { total += dy[b + j * p.inner]; }
-  for (var j = 0u; j < p.n; j++) { let k = b + j * p.inner; dx[k] = dy[k] - exp(y[k]) * total; }
+  for (var j = 0u; j < p.n; j++) { let k = b + j * p.inner; dx[k] = dy[k] - exp_ieee(y[k]) * total; }
 }
 // #import common
 // #import lanes

@@ -5,7 +5,7 @@
 fn sigmoid_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = invocation(gid, nwg);
   if (i >= p.n) { return; }
-  let e = exp(-abs(x[i])); // in (0, 1]: never overflows; NaN stays NaN
+  let e = exp_ieee(-abs(x[i])); // in [0, 1]: never overflows; NaN stays NaN
   y[i] = select(e, 1.0, x[i] >= 0.0) / (1.0 + e);
 }
 

@@ -9,7 +9,7 @@ fn softmax_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let b = lane_base(l);
   let m = lane_max(b);
   let s = lane_exp_sum(b, m);
-  for (var j = 0u; j < p.n; j++) { y[b + j * p.inner] = exp(x[b + j * p.inner] - m) / s; }
+  for (var j = 0u; j < p.n; j++) { y[b + j * p.inner] = exp_ieee(x[b + j * p.inner] - m) / s; }
 }
 
 @compute @workgroup_size(WG)

@@ -8,17 +8,24 @@ struct P { n: u32, c: u32 }
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<storage, read> dy: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(6) var<storage, read_write> err: Invalid;
 
-// Row max and sum of exp(z - max); labels out of range are clamped (the CPU side rejects them).
+// Row max and sum of exp(z - max).
 fn row_max_sum(i: u32) -> vec2f {
   let b = i * p.c;
   var m = logits[b];
-  for (var j = 1u; j < p.c; j++) { let v = logits[b + j]; m = select(m, v, v > m || v != v); }
+  for (var j = 1u; j < p.c; j++) { let v = logits[b + j]; m = select(m, v, v > m || is_nan(v)); }
   var s = 0.0;
-  for (var j = 0u; j < p.c; j++) { s += exp(logits[b + j] - m); }
+  for (var j = 0u; j < p.c; j++) { s += exp_ieee(logits[b + j] - m); } // Inf - Inf = NaN spreads, as in PyTorch
   return vec2f(m, s);
 }
-fn label(i: u32) -> u32 { return u32(clamp(labels[i], 0, i32(p.c) - 1)); }
+// The label of row i, or p.c when it is out of range: reported, and the row is left out (loss and
+// gradient 0), so the parameters survive the step; the next read throws the error.
+fn label(i: u32) -> u32 {
+  let l = labels[i];
+  if (l < 0 || l >= i32(p.c)) { report_invalid(i, l); return p.c; }
+  return u32(l);
+}
 
 @compute @workgroup_size(WG)
 fn softmax_cross_entropy_fwd(@builtin(local_invocation_index) t: u32) {
@@ -27,7 +34,8 @@ fn softmax_cross_entropy_fwd(@builtin(local_invocation_index) t: u32) {
     var chunk = 0.0;
     for (var r = i; r < min(p.n, i + WG * 64u); r += WG) {
       let ms = row_max_sum(r);
-      chunk += (ms.x - logits[r * p.c + label(r)]) + log(ms.y);
+      let l = label(r);
+      if (l < p.c) { chunk += (ms.x - logits[r * p.c + l]) + log_ieee(ms.y); }
     }
     total += chunk;
   }
@@ -41,8 +49,10 @@ fn softmax_cross_entropy_vjp(@builtin(global_invocation_id) gid: vec3u, @builtin
   if (i >= p.n) { return; }
   let ms = row_max_sum(i);
   let g = dy[0] / f32(p.n);
-  for (var j = 0u; j < p.c; j++) { dx[i * p.c + j] = exp(logits[i * p.c + j] - ms.x) / ms.y * g; }
-  dx[i * p.c + label(i)] -= g;
+  let l = label(i);
+  for (var j = 0u; j < p.c; j++) { dx[i * p.c + j] = select(exp_ieee(logits[i * p.c + j] - ms.x) / ms.y * g, 0.0, l == p.c); }
+  if (l < p.c) { dx[i * p.c + l] -= g; }
 }
 // #import common
 // #import reduce
+// #import check

@@ -1,4 +1,6 @@
 import { fail } from './errors.ts';
+import type { Backend } from './backend/backend.ts';
+import { currentBackend } from './device.ts';
 import { formatShape, sameShape, type Shape } from './shape.ts';
 import { vjpOf } from './graph.ts';
 import { isFloat } from './dtype.ts';
@@ -6,11 +8,13 @@ import { isCachedConstant, Tensor } from './tensor.ts';
 
 let gradEnabled = true;
 // Roots of backward() calls (losses) not computed yet: an optimizer step computes them in its plan.
-let roots: WeakRef<Tensor>[] = [];
+let roots: { ref: WeakRef<Tensor>; device: Backend }[] = [];
 
 /** Takes the losses that backward() was called on since the last call, still alive and not computed. */
 export function takeRoots(): Tensor[] {
-  const alive = roots.map((r) => r.deref()).filter((t): t is Tensor => !!t && !t.computed);
+  // Losses recorded on a device released since (another init) cannot be computed: they are dropped.
+  const device = currentBackend();
+  const alive = roots.filter((r) => r.device === device).map((r) => r.ref.deref()).filter((t): t is Tensor => !!t && !t.computed && !t.failed);
   roots = [];
   return alive;
 }
@@ -55,7 +59,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
     fail('backward', `seed gradient shape ${formatShape(seed.shape)} differs from the output shape ${formatShape(root.shape)}`);
   }
   root.kept = true; // the loss: users read it after the step
-  if (!root.computed) roots.push(new WeakRef(root));
+  if (!root.computed) roots.push({ ref: new WeakRef(root), device: currentBackend() });
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   noGrad(() => {
     const order = topologicalOrder(root);
@@ -72,6 +76,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
       if (t.isLeaf || t.node?.kind !== 'fwd') continue;
       t.backwardDone = true;
       const { op, inputs } = t.node;
+      checkSaved(t);
       op.inputs.forEach((spec, wrt) => {
         const x = inputs[wrt];
         if (!spec.differentiable || !x.requiresGrad) return;
@@ -81,6 +86,21 @@ export function backward(root: Tensor, seed?: Tensor): void {
       });
     }
   });
+}
+
+/**
+ * Throws if an input that t's VJP reads was changed in place (an optimizer step) after t was
+ * recorded: the gradient would be taken at the new value (PyTorch raises too).
+ */
+function checkSaved(t: Tensor): void {
+  const { op, inputs } = t.node as Extract<Tensor['node'], { kind: 'fwd' }>;
+  if (!t.inputVersions) return;
+  for (const i of op.saves.inputs) {
+    const x = inputs[i];
+    if (x.version === t.inputVersions[i]) continue;
+    fail('backward', `${t}${t.madeAt} (${op.name}) needs ${x}${x.madeAt} as it was when recorded, but an optimizer step has changed it in place since ` +
+      `(version ${t.inputVersions[i]}, now ${x.version}): call backward() before opt.step(), or compute the loss again`);
+  }
 }
 
 /** Tensors that require grad and lead to root, inputs before outputs (iterative DFS). */

@@ -17,6 +17,16 @@ export interface InitOptions {
   verify?: boolean;
   /** Print nothing when falling back to the CPU. */
   quiet?: boolean;
+  /**
+   * The numerics guard: the first op whose output (forward or VJP) holds a NaN or an infinity
+   * throws a NumericsError naming it (on a GPU, at the next read: a flag, not a readback per op).
+   */
+  checkNumerics?: boolean;
+  /**
+   * GPU bytes the buffer pool keeps idle for reuse; beyond it, the buffers idle longest are released.
+   * Default: max(64 MiB, the bytes live tensors hold).
+   */
+  maxPoolBytes?: number;
 }
 
 export interface DeviceInfo {
@@ -27,6 +37,8 @@ export interface DeviceInfo {
   description: string;
   /** True for software adapters (SwiftShader, or an adapter marked as fallback). */
   software: boolean;
+  /** Whether the numerics guard is on (init's checkNumerics). */
+  checkNumerics: boolean;
   /** Limits that decide what fits: largest storage binding, workgroups per dimension. */
   limits: { maxStorageBufferBindingSize: number; maxComputeWorkgroupsPerDimension: number; maxBufferSize: number };
   verify: boolean;
@@ -36,6 +48,7 @@ export interface DeviceInfo {
 
 let backend: Backend = cpu;
 let verifying = false;
+let numerics = false;
 let info: DeviceInfo = cpuInfo('init() has not been called');
 
 /**
@@ -49,13 +62,17 @@ export async function init(options: InitOptions = {}): Promise<DeviceInfo> {
   if (wanted !== undefined && wanted !== 'webgpu' && wanted !== 'cpu') {
     throw new DeviceError(`init: unknown device '${String(wanted)}' (expected 'webgpu' or 'cpu')`);
   }
+  if (options.maxPoolBytes !== undefined && !(Number.isFinite(options.maxPoolBytes) && options.maxPoolBytes >= 0)) {
+    throw new DeviceError(`init: maxPoolBytes must be a number of bytes >= 0, got ${String(options.maxPoolBytes)}`);
+  }
   dispose();
   verifying = options.verify ?? false;
+  numerics = options.checkNumerics ?? false;
   if (wanted === 'cpu') return (info = cpuInfo("init({ device: 'cpu' }) asked for it"));
   try {
     const { adapter, instance } = await platform().requestAdapter();
     const device = await adapter.requestDevice({ requiredLimits: requiredLimits(adapter) });
-    backend = new WebGpuBackend(device, adapter.info, instance);
+    backend = new WebGpuBackend(device, adapter.info, instance, options.maxPoolBytes);
     const a = adapter.info;
     const software = a.architecture === 'swiftshader' || (a as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
     info = {
@@ -70,6 +87,7 @@ export async function init(options: InitOptions = {}): Promise<DeviceInfo> {
         maxBufferSize: device.limits.maxBufferSize,
       },
       verify: verifying,
+      checkNumerics: numerics,
       reason: '',
     };
     return info;
@@ -117,6 +135,12 @@ export function isVerifying(): boolean {
   return verifying;
 }
 
+
+/** Whether plans run the numerics guard (init's checkNumerics). */
+export function checksNumerics(): boolean {
+  return numerics;
+}
+
 /** What computes: the adapter and its limits, or the CPU reference. */
 export function deviceInfo(): DeviceInfo {
   return { ...info, limits: { ...info.limits } };
@@ -131,6 +155,7 @@ function cpuInfo(reason: string): DeviceInfo {
     software: true,
     limits: { maxStorageBufferBindingSize: Infinity, maxComputeWorkgroupsPerDimension: Infinity, maxBufferSize: Infinity },
     verify: verifying,
+    checkNumerics: numerics,
     reason,
   };
 }

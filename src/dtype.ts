@@ -1,8 +1,17 @@
+import { fail } from './errors.ts';
 /**
  * Element types. float32 is the working type on every device; int32 holds labels and indices;
  * float64 exists on the CPU reference only, for finite differences and gradcheck.
  */
 export type DType = 'float32' | 'int32' | 'float64';
+
+export const DTYPES: readonly DType[] = ['float32', 'int32', 'float64'];
+
+/** Throws an OpError naming `op` unless `dtype` is one of DTYPES (or undefined: the default). */
+export function checkDType(op: string, dtype: unknown): DType | undefined {
+  if (dtype !== undefined && !DTYPES.includes(dtype as DType)) fail(op, `unknown dtype ${JSON.stringify(dtype) ?? String(dtype)} (expected ${DTYPES.join(', ')})`);
+  return dtype as DType | undefined;
+}
 
 export type FloatArray = Float32Array | Float64Array;
 export type Values = FloatArray | Int32Array;

@@ -18,14 +18,30 @@ export class ShaderError extends ChainruleError {
   override name = 'ShaderError';
 }
 
+/**
+ * The numerics guard (cr.init({ checkNumerics: true })) found a NaN or an infinity: names the op, its
+ * forward or backward, the shapes, the first bad element and the user's line.
+ */
+export class NumericsError extends ChainruleError {
+  override name = 'NumericsError';
+  constructor(detail: string, at: Error = new Error()) {
+    super(`${detail}${userFrame(at.stack)}`);
+  }
+}
+
 /** A user's mistake caught while building the graph: bad shapes, dtypes, labels, data. */
 export class OpError extends ChainruleError {
   override name = 'OpError';
+  /**
+   * `at`: an Error made where the user's call was (its first frame outside chainrule ends the
+   * message), for errors found later (a device reports a bad label at the next readback).
+   */
   constructor(
     readonly op: string,
-    detail: string,
+    readonly detail: string,
+    at: Error = new Error(),
   ) {
-    super(`${op}: ${detail}${userFrame()}`);
+    super(`${op}: ${detail}${userFrame(at.stack)}`);
   }
 }
 

@@ -31,8 +31,10 @@ export async function gradcheck(
   inputs: readonly Tensor[],
   options: GradcheckOptions = {},
 ): Promise<number[]> {
+  if (typeof fn !== 'function') fail('gradcheck', `fn must be a function of the inputs, got ${fn === null ? 'null' : typeof fn}`);
+  if (!Array.isArray(inputs)) fail('gradcheck', `inputs must be an array of tensors, got ${inputs === null ? 'null' : typeof inputs}`);
   const eps = options.eps ?? 1e-6;
-  const tol = options.tol ?? (inputs.every((x) => x.dtype === 'float64') ? 1e-5 : 1e-3);
+  const tol = options.tol ?? (inputs.every((x) => x instanceof Tensor && x.dtype === 'float64') ? 1e-5 : 1e-3);
   inputs.forEach((x, i) => {
     if (!(x instanceof Tensor)) fail('gradcheck', `input ${i} must be a Tensor`);
     if (!isFloat(x.dtype)) fail('gradcheck', `input ${i} is ${x.dtype}: only float inputs have gradients (capture labels inside fn)`);

@@ -1,5 +1,6 @@
 import { assert, fail } from './errors.ts';
 import { isFloat } from './dtype.ts';
+import { checkElements } from './shape.ts';
 import { isGradEnabled } from './autograd.ts';
 import type { AnyOpSpec, Meta } from './ops/spec.ts';
 import { Tensor } from './tensor.ts';
@@ -46,6 +47,7 @@ export function apply<A>(op: AnyOpSpec, inputs: readonly Tensor[], attrs: A): Te
   op.inputs.forEach((spec, i) => {
     const t = inputs[i];
     if (!(t instanceof Tensor)) fail(op.name, `${spec.name} must be a Tensor, got ${describe(t)}`);
+    t.assertUsable(op.name);
     const ok = spec.dtype === 'any' || (spec.dtype === 'int32' ? t.dtype === 'int32' : isFloat(t.dtype));
     if (!ok) {
       const want = spec.dtype === 'int32' ? 'int32 (integer labels)' : 'a float tensor';
@@ -53,6 +55,14 @@ export function apply<A>(op: AnyOpSpec, inputs: readonly Tensor[], attrs: A): Te
     }
   });
   const meta = op.infer(inputs, attrs);
+  checkElements(op.name, meta.shape);
+  if (op.validates) {
+    // Labels or indices already on the host (uploaded by the user) are checked now, at graph-build
+    // time; values made on a device are checked by its kernels.
+    const t = inputs[op.validates.input];
+    const values = t.storage?.backend.peek(t.storage);
+    if (values) op.validates.check(values, inputs, attrs);
+  }
   const requiresGrad =
     isGradEnabled() && op.inputs.some((spec, i) => spec.differentiable && inputs[i].requiresGrad);
   return new Tensor(meta.shape, meta.dtype, { node: { kind: 'fwd', op, attrs, inputs }, requiresGrad });

@@ -4,12 +4,13 @@
  */
 export { init, deviceInfo, dispose, sync, DeviceError, type DeviceInfo, type DeviceName, type InitOptions } from './device.ts';
 export { stats, resetStats, type Stats } from './stats.ts';
+export { memory, type MemoryReport, type MemoryByOrigin } from './memory.ts';
 export { VerifyError } from './verify.ts';
 export { Tensor, tensor, zeros, ones, full, randn, rand, type NestedArray, type TensorLike, type TensorOptions, type RandomOptions } from './tensor.ts';
 export { noGrad } from './autograd.ts';
 export { realizeAll as realize } from './executor.ts';
 export { gradcheck, GradcheckError, type GradcheckOptions } from './gradcheck.ts';
-export { ChainruleError, OpError, InternalError, GpuError, ShaderError } from './errors.ts';
+export { ChainruleError, OpError, InternalError, GpuError, ShaderError, NumericsError } from './errors.ts';
 export type { DType } from './dtype.ts';
 export type { Shape } from './shape.ts';
 export {

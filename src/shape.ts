@@ -84,6 +84,7 @@ export function odometer(shape: Shape, step: readonly number[], map: Int32Array)
 
 /** Normalises one axis (negative counts from the end); throws naming the op if out of range. */
 export function normalizeAxis(op: string, axis: number, ndim: number): number {
+  if (typeof axis !== 'number') fail(op, `axis must be a number, got ${JSON.stringify(axis) ?? typeof axis}`);
   if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
     fail(op, `axis ${axis} is out of range for a tensor with ${ndim} dimension${ndim === 1 ? '' : 's'}`);
   }
@@ -93,6 +94,7 @@ export function normalizeAxis(op: string, axis: number, ndim: number): number {
 /** Normalises an axis list (undefined = all axes), sorted, without repeats. */
 export function normalizeAxes(op: string, axes: number | readonly number[] | undefined, ndim: number): number[] {
   if (axes === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  if (typeof axes !== 'number' && !Array.isArray(axes)) fail(op, `axis must be a number, a list of numbers or omitted, got ${JSON.stringify(axes) ?? typeof axes}`);
   const list = (typeof axes === 'number' ? [axes] : axes).map((a) => normalizeAxis(op, a, ndim));
   if (new Set(list).size !== list.length) fail(op, `axis ${JSON.stringify(axes)} repeats an axis`);
   return list.sort((x, y) => x - y);
@@ -105,4 +107,14 @@ export function aroundAxis(shape: Shape, axis: number): { outer: number; n: numb
     n: shape[axis],
     inner: sizeOf(shape.slice(axis + 1)),
   };
+}
+
+/** Most elements a tensor may hold: sizes and offsets are 32-bit in the kernels, and typed arrays stop near here. */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** Throws an OpError naming `op` if a tensor of this shape would hold more than MAX_ELEMENTS elements. */
+export function checkElements(op: string, shape: Shape): number {
+  const n = sizeOf(shape);
+  if (n > MAX_ELEMENTS) fail(op, `a tensor of shape ${formatShape(shape)} would hold ${n} elements, more than the ${MAX_ELEMENTS} chainrule can address`);
+  return n;
 }

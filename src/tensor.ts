@@ -1,13 +1,13 @@
 import { backward } from './autograd.ts';
 import { backendFor } from './device.ts';
-import { allocate, dtypeOf, isFloat, type DType, type Values } from './dtype.ts';
+import { allocate, checkDType, dtypeOf, isFloat, type DType, type Values } from './dtype.ts';
 import { ChainruleError, fail, firstUserFrame } from './errors.ts';
-import { realize, realizeAsync } from './executor.ts';
+import { read, realize } from './executor.ts';
 import { depsOf, type Node } from './graph.ts';
 import type { Storage } from './backend/backend.ts';
 import * as api from './ops/api.ts';
 import { normals, rng } from './random.ts';
-import { formatShape, sizeOf, type Shape } from './shape.ts';
+import { checkElements, formatShape, sizeOf, type Shape } from './shape.ts';
 
 export interface TensorOptions {
   dtype?: DType;
@@ -53,13 +53,20 @@ export class Tensor {
   readonly inputVersions: readonly number[] | null = null;
   /** Set by retainGrad(): a non-leaf that keeps its gradient in .grad. */
   retainsGrad = false;
+  /** Set by dispose(): the value is gone (or goes after its pending readers), and any use throws. */
+  disposed = false;
+  /** The error of the plan that failed to compute this tensor: reading it throws it again. */
+  failed: Error | null = null;
   #requiresGrad: boolean;
   /** A leaf starts a graph: made from data, under noGrad, or a gradient. Only leaves fill .grad by default. */
   readonly isLeaf: boolean;
   // Captured at creation (cheap: V8 formats the stack only when read) to tell users where a tensor came from.
-  readonly #creation = new Error();
+  // NOTE: until formatted, V8's stack holds each frame's receiver (the tensor an op was called on);
+  // long-lived internal tensors (scalar constants) skip it, or they would pin those tensors.
+  readonly #creation: Error | null;
 
-  constructor(shape: Shape, dtype: DType, init: { node?: Node; storage?: Storage; requiresGrad?: boolean }) {
+  constructor(shape: Shape, dtype: DType, init: { node?: Node; storage?: Storage; requiresGrad?: boolean; traced?: boolean }) {
+    this.#creation = init.traced === false ? null : new Error();
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     this.node = init.node ?? null;
@@ -83,7 +90,13 @@ export class Tensor {
   }
 
   set storage(s: Storage | null) {
-    if (s && s.backend.name !== 'cpu' && !this.#owner.storage) finalizer.register(this, this.#owner);
+    if (s && !this.#owner.storage) {
+      finalizer.register(this, this.#owner, this.#owner);
+      live.set(this.#owner, new WeakRef(this));
+    } else if (!s && this.#owner.storage) {
+      finalizer.unregister(this.#owner);
+      live.delete(this.#owner);
+    }
     this.#owner.storage = s;
   }
 
@@ -140,7 +153,38 @@ export class Tensor {
 
   /** "file:line:col" of the user's code that made this tensor, when it can be found. */
   get origin(): string | undefined {
-    return firstUserFrame(this.#creation.stack);
+    return this.#creation ? firstUserFrame(this.#creation.stack) : undefined;
+  }
+
+  /** " (made at file:line)" for messages, or "". */
+  get madeAt(): string {
+    const where = this.origin;
+    return where ? ` (made at ${where})` : '';
+  }
+
+  /** Throws an OpError naming `op` if this tensor cannot be used: disposed, failed, or on a released device. */
+  assertUsable(op: string): this {
+    if (this.disposed) fail(op, `${this}${this.madeAt} was disposed; it cannot be used any more`);
+    if (this.failed) throw this.failed;
+    if (this.storage && !this.storage.backend.live) {
+      fail(op, `${this}${this.madeAt} lived on a WebGPU device that cr.dispose() or a later cr.init() released; tensors do not outlive their device: make it again`);
+    }
+    return this;
+  }
+
+  /**
+   * Frees the value now rather than at garbage collection (GPU memory comes back at once); any later
+   * use of this tensor throws. Computations already recorded that read it still get its value.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.uses > 0) return; // the executor frees it after its last pending reader
+    if (this.storage) {
+      this.storage.backend.release(this.storage);
+      this.storage = null;
+    }
+    this.node = null;
   }
 
   toString(): string {
@@ -161,12 +205,15 @@ export class Tensor {
 
   /**
    * The values, flat in row-major order: Float32Array (Float64Array for float64) or Int32Array.
-   * `{ verify: true }` checks every node of the computation against the CPU reference (as init's verify).
+   * `{ verify: true }` checks every node of the computation against the CPU reference, and
+   * `{ checkNumerics: true }` every output for NaN and infinities (as init's options do for all).
    */
-  async data(options: { verify?: boolean } = {}): Promise<Values> {
-    await realizeAsync([this], options.verify);
-    const s = this.storage!;
-    return s.backend.read(s, this);
+  data(options: { verify?: boolean; checkNumerics?: boolean } = {}): Promise<Values> {
+    try {
+      return read(this, options); // starts the copy now: the values are those of this moment
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** The values as nested arrays (a number for a scalar). */
@@ -237,10 +284,19 @@ export class Tensor {
   l2() { return api.l2(this); }
 }
 
-// Frees a collected tensor's GPU memory (CPU values are ordinary garbage).
+// Frees a collected tensor's memory (GPU buffers go back to the pool; CPU values are ordinary garbage).
 const finalizer = new FinalizationRegistry<{ storage: Storage | null }>((owner) => {
-  if (owner.storage) owner.storage.backend.release(owner.storage);
+  live.delete(owner);
+  if (owner.storage) owner.storage.backend.release(owner.storage, 'loose');
 });
+
+// Tensors holding a value, by their storage's owner record: what cr.memory() reports.
+const live = new Map<{ storage: Storage | null }, WeakRef<Tensor>>();
+
+/** Every tensor that holds a value now (on any device). */
+export function liveTensors(): Tensor[] {
+  return [...live.values()].map((r) => r.deref()).filter((t): t is Tensor => !!t && !!t.storage);
+}
 
 /**
  * Makes a leaf tensor: `tensor([[1, 2], [3, 4]])`, `tensor([0, 2, 1], { dtype: 'int32' })`,
@@ -251,7 +307,7 @@ export function tensor(data: NestedArray | ArrayLike<number>, shapeOrOptions?: S
   let flat: ArrayLike<number>;
   if (Array.isArray(shapeOrOptions)) {
     shape = shapeOrOptions as Shape;
-    if (!shape.every((d) => Number.isInteger(d) && d >= 0)) fail('tensor', `shape ${JSON.stringify(shape)} must be non-negative integers`);
+    checkShape('tensor', shape);
     flat = typeof data === 'number' ? [data] : (data as ArrayLike<number>);
     if (Array.isArray(flat) && flat.some(Array.isArray)) fail('tensor', 'data with an explicit shape must be flat');
     if (flat.length !== sizeOf(shape)) {
@@ -266,7 +322,7 @@ export function tensor(data: NestedArray | ArrayLike<number>, shapeOrOptions?: S
       ({ flat, shape } = flatten(data as NestedArray));
     }
   }
-  const dtype = options.dtype ?? (ArrayBuffer.isView(data) ? dtypeOf(data as unknown as Values) : 'float32');
+  const dtype = checkDType('tensor', options.dtype) ?? (ArrayBuffer.isView(data) ? dtypeOf(data as unknown as Values) : 'float32');
   return fromValues(toValues(flat, dtype), shape, options.requiresGrad ?? false);
 }
 
@@ -337,7 +393,7 @@ export function scalar(value: number, dtype: DType): Tensor {
     if (cache.size >= 1024) cache.clear();
     const values = allocate(dtype, 1);
     values[0] = value;
-    cache.set(key, (t = fromValues(values, [])));
+    cache.set(key, (t = new Tensor([], dtype, { storage: backend.upload(values), traced: false })));
     cachedConstants.add(t);
   }
   return t;
@@ -353,6 +409,8 @@ export function isCachedConstant(t: Tensor): boolean {
 /** A tensor filled with `value`. */
 export function full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
   const n = checkShape('full', shape);
+  checkDType('full', options.dtype);
+  if (typeof value !== 'number') fail('full', `value must be a number, got ${typeof value}`);
   if (options.dtype === 'int32' && !Number.isInteger(value)) fail('full', `value ${value} is not an integer (dtype int32)`);
   return tensor(allocate(options.dtype ?? 'float32', n).fill(value), shape, options);
 }
@@ -387,5 +445,5 @@ function checkShape(op: string, shape: Shape): number {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
     fail(op, `shape ${JSON.stringify(shape)} must be an array of non-negative integers`);
   }
-  return sizeOf(shape);
+  return checkElements(op, shape);
 }

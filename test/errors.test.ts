@@ -50,11 +50,10 @@ describe('errors', () => {
     expect(thrown(() => cr.oneHot([0.5], 3)).message).toMatch(/^one_hot: label 0.5 at index 0 is not a 32-bit integer/);
   });
 
-  it('label kernels check values again, for labels that only exist at run time', () => {
-    const y = { shape: [1, 3], dtype: 'float32' as const, data: new Float32Array(3) };
-    expect(() => one_hot.fwd([{ shape: [1], dtype: 'int32', data: Int32Array.of(5) }], y, { classes: 3 })).toThrow(
-      /^one_hot: label 5 at index 0 is out of range for 3 classes/,
-    );
+  it('labels that only exist at run time (made by an op) are checked when the op runs', async () => {
+    const labels = cr.tensor([1, 5], { dtype: 'int32' }).gather([0, 1]); // no values at graph-build time
+    await expect(cr.oneHot(labels, 3).data()).rejects.toThrow(/^one_hot: label 5 at index 1 is out of range for 3 classes \(labels must be in \[0, 2\]\)\n {4}at \S*errors\.test\.ts/);
+    expect(() => one_hot.validates!.check(Int32Array.of(5), [{ shape: [1], dtype: 'int32' }], { classes: 3 })).toThrow(/^one_hot: label 5 at index 0/);
   });
 
   it('labels of the wrong dtype, and wrong label counts', () => {
@@ -111,5 +110,40 @@ describe('errors found in review', () => {
     expect(thrown(() => cr.sum(null as unknown as cr.Tensor)).message).toMatch(/^sum: x must be a Tensor, got null/);
     expect(thrown(() => cr.full([2], 1.5, { dtype: 'int32' })).message).toMatch(/^full: value 1.5 is not an integer/);
     expect(thrown(() => cr.noGrad(async () => 1)).message).toMatch(/^noGrad: fn must be synchronous/);
+  });
+});
+
+describe('every bad input is a typed error of ours that names the call', () => {
+  const cases: [string, () => unknown, RegExp][] = [
+    ["x.sum('a')", () => cr.ones([2]).sum('a' as unknown as number), /^sum: axis must be a number, a list of numbers or omitted, got "a"/],
+    ['zeros of 1e12 elements', () => cr.zeros([1e6, 1e6]), /^full: a tensor of shape \[1000000,1000000\] would hold 1000000000000 elements, more than the 2147483647/],
+    ['randn of 1e12 elements', () => cr.randn([1e6, 1e6]), /^randn: a tensor of shape \[1000000,1000000\] would hold/],
+    ['a broadcast to 1e12 elements', () => cr.ones([1e6, 1]).add(cr.ones([1, 1e6])), /^add: a tensor of shape \[1000000,1000000\] would hold/],
+    ['oneHot with 1e12 classes', () => cr.oneHot([1, 2], 1e12), /^one_hot: a tensor of shape \[2,1000000000000\] would hold/],
+    ['an unknown dtype', () => cr.zeros([2], { dtype: 'float16' as cr.DType }), /^full: unknown dtype "float16" \(expected float32, int32, float64\)/],
+    ['tensor() with an unknown dtype', () => cr.tensor([1], { dtype: 'bool' as cr.DType }), /^tensor: unknown dtype "bool"/],
+    ['realize of a non-tensor', () => cr.realize([5 as unknown as cr.Tensor]), /^realize: element 0 is not a Tensor, got number/],
+    ['realize of null', () => cr.realize(null as unknown as cr.Tensor[]), /^realize: expects an array of tensors, got null/],
+    ['loadStateDict with an int32 value', () => new cr.nn.MLP([2, 3]).loadStateDict({ '0.weight': cr.zeros([3, 2], { dtype: 'int32' }), '0.bias': cr.zeros([3]) }), /^loadStateDict: "0\.weight" is int32, the model needs float32/],
+  ];
+  it.each(cases)('%s', (_name, fn, message) => {
+    const e = thrown(fn);
+    expect(e).toBeInstanceOf(cr.ChainruleError);
+    expect(e.message).toMatch(message);
+  });
+
+  it('async calls reject with typed errors too', async () => {
+    await expect(cr.gradcheck(5 as unknown as () => cr.Tensor, [cr.ones([1])])).rejects.toThrow(/^gradcheck: fn must be a function of the inputs, got number/);
+    await expect(cr.gradcheck((x) => x, 5 as unknown as cr.Tensor[])).rejects.toThrow(/^gradcheck: inputs must be an array of tensors, got number/);
+    const model = new cr.nn.MLP([2, 3]);
+    await expect(cr.nn.evaluate(model, cr.ones([4, 2]), cr.tensor([0, 1], { dtype: 'int32' }))).rejects.toThrow(/^evaluate: x \[4,2\] and y \[2\] must have the same number of rows/);
+    await expect(cr.nn.fit(null as unknown as cr.nn.Module, null as unknown as cr.optim.SGD, null as unknown as cr.data.Batches, { epochs: 1 })).rejects.toThrow(/^fit: model must be a cr\.nn Module/);
+  });
+
+  it('a loader that rejects its input changes nothing', async () => {
+    const model = new cr.nn.MLP([2, 3], { seed: 0 });
+    const before = await Promise.all(model.parameters().map(async (p) => Array.from(await p.data())));
+    expect(() => model.loadStateDict({ '0.weight': cr.ones([3, 2]), '0.bias': cr.ones([4]) })).toThrow(/^loadStateDict: "0\.bias" has shape \[4\], the model needs \[3\]/);
+    expect(await Promise.all(model.parameters().map(async (p) => Array.from(await p.data())))).toEqual(before);
   });
 });

@@ -3,10 +3,23 @@
 // float32 inputs. Returns errors; the caller asserts them.
 import { applyUpdates } from '../src/executor.ts';
 import { apply, vjpOf } from '../src/graph.ts';
-import type { AnyOpSpec, TestCase } from '../src/ops/spec.ts';
+import type { AnyOpSpec, SpecialCase, TestCase } from '../src/ops/spec.ts';
 import type { AnyUpdateSpec } from '../src/ops/update.ts';
-import { fromValues, zeros } from '../src/tensor.ts';
-import { maxError, randomCotangent, randomInputs, runForward, runVjp, toFloat32 } from './helpers.ts';
+import { fromValues, zeros, type Tensor } from '../src/tensor.ts';
+import {
+  gradInputs,
+  maxError,
+  randomCotangent,
+  randomInputs,
+  runForward,
+  runVjp,
+  specialArgs,
+  specialDy,
+  specialOnCpu,
+  specialRows,
+  toFloat32,
+  type SpecialRow,
+} from './helpers.ts';
 
 /** |device - cpu| / max(1, |cpu|): float32 kernels, different summation orders. */
 export const TOL = 1e-4;
@@ -32,6 +45,20 @@ export async function checkCase(spec: AnyOpSpec, c: TestCase<unknown>, i: number
     out.push({ kernel: `${spec.name}_vjp (input ${wrt})`, error: maxError(await dx.data(), wantDx.data), shapeOk: sameShape(dx.shape, wantDx.shape) });
   }
   return out;
+}
+
+/**
+ * One IEEE special-value case of an op (spec.test.special) on the current device and on the CPU
+ * reference, each compared element by element with PyTorch's values in the table (float32).
+ */
+export async function checkSpecial(spec: AnyOpSpec, c: SpecialCase<unknown>): Promise<SpecialRow[]> {
+  const args = specialArgs(spec, c, 'float32');
+  const x = args.map((a, k) => fromValues(a.data, a.shape, gradInputs(spec).includes(k)));
+  const y = apply(spec, x, c.attrs ?? {});
+  const read = async (t: Tensor) => ({ shape: t.shape, data: await t.data() });
+  const dy = specialDy(c, 'float32');
+  const dx = await Promise.all(spec.inputs.map((_, k) => (gradInputs(spec).includes(k) ? read(vjpOf(y, k, fromValues(dy.data, dy.shape))) : null)));
+  return specialRows(spec, c, specialOnCpu(spec, c, 'float32'), { y: await read(y), dx });
 }
 
 /** An optimizer update kernel over `hypers.length` steps against its reference (param and state). */

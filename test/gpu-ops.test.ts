@@ -2,10 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as cr from 'chainrule';
 import { registry } from '../src/ops/index.ts';
 import type { AnyOpSpec } from '../src/ops/spec.ts';
-import { checkCase, TOL } from './gpu-checks.ts';
+import { checkCase, checkSpecial, TOL } from './gpu-checks.ts';
+import { formatSpecial } from './helpers.ts';
 
 // The registry suite on WebGPU: every kernel's forward and VJP against the CPU reference on the same
-// float32 inputs, for every test shape. No adapter means init throws and the suite fails (never skips).
+// float32 inputs, for every test shape, and on IEEE special values against PyTorch's results as each
+// spec tabulates them (spec.test.special). No adapter means init throws and the suite fails (never skips).
 
 beforeAll(async () => {
   const info = await cr.init({ device: 'webgpu' });
@@ -21,3 +23,16 @@ describe.each(registry.map((spec) => [spec.name, spec] as const))('%s on webgpu'
     }
   });
 });
+
+describe.each(registry.filter((spec) => (spec.test.special ?? []).length > 0).map((spec) => [spec.name, spec] as const))(
+  '%s on webgpu',
+  (_name, spec: AnyOpSpec) => {
+    it('matches PyTorch on IEEE special values (NaN, ±Infinity, ±0), as does the CPU reference', async () => {
+      const rows = [];
+      for (const c of spec.test.special!) rows.push(...(await checkSpecial(spec, c)));
+      expect(rows.length).toBeGreaterThan(0);
+      const failures = rows.filter((r) => !r.ok);
+      expect(failures.length, `${failures.length} of ${rows.length} values differ from PyTorch:${formatSpecial(failures)}`).toBe(0);
+    });
+  },
+);

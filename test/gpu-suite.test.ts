@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { registry, updates } from '../src/ops/index.ts';
 import { collectConsoleErrors } from './browser.ts';
+import { formatSpecial, specialCount } from './helpers.ts';
 import { servedPages } from './pages-fixture.ts';
 
-// The registry suite (every forward, VJP and update kernel against the CPU reference) inside headless
-// Chrome's WebGPU, not only in Node's Dawn. No adapter fails the run with the page's reason.
+// The registry suite (every forward, VJP and update kernel against the CPU reference, and the IEEE
+// special-value tables against PyTorch) inside headless Chrome's WebGPU, not only in Node's Dawn. No
+// adapter fails the run with the page's reason.
 
 const pages = servedPages();
 
@@ -23,6 +25,9 @@ describe('the registry suite in headless Chrome', () => {
     expect(suite.results.length).toBe(expected);
     const failures = suite.results.filter((r) => !r.ok).map((r) => `${r.kernel} on ${r.case}: error ${r.error}${r.shapeOk ? '' : ', wrong shape'}`);
     expect(failures).toEqual([]);
+    // IEEE special values against PyTorch's tables (spec.test.special), every element of every case
+    expect(suite.special.checked).toBe(registry.reduce((n, spec) => n + (spec.test.special ?? []).reduce((m, c) => m + specialCount(spec, c), 0), 0));
+    expect(suite.special.failures.length, `special values differ from PyTorch:${formatSpecial(suite.special.failures)}`).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   }, 180_000);

@@ -74,8 +74,9 @@ describe.each(registry.map((spec) => [spec.name, spec] as const))('%s', (_name, 
     expect(typeof spec.vjp === 'function').toBe(differentiable);
     const bindings = kernelBindings(spec);
     const names = (list: { name: string }[]) => list.map((b) => b.name);
-    expect(names(bindings.fwd)).toEqual(['p', ...spec.inputs.map((i) => i.name), 'y']);
-    expect(names(bindings.vjp).slice(-2)).toEqual(['dy', 'dx']);
+    const err = spec.validates ? ['err'] : []; // the error slot of ops that check labels or indices
+    expect(names(bindings.fwd)).toEqual(['p', ...spec.inputs.map((i) => i.name), 'y', ...err]);
+    expect(names(bindings.vjp).slice(-2 - err.length)).toEqual(['dy', 'dx', ...err]);
     for (const s of spec.saves.inputs) expect(names(bindings.vjp)).toContain(spec.inputs[s].name);
   });
 });

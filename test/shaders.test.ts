@@ -6,6 +6,7 @@ import { shaderSources } from '../src/backend/webgpu/shaders.gen.ts';
 import { registry, updates } from '../src/ops/index.ts';
 import { updateBindings } from '../src/ops/update.ts';
 import { kernelBindings } from '../src/ops/spec.ts';
+import { CHECK_FINITE } from '../src/backend/webgpu/checks.ts';
 
 // Every shader against its spec, without a GPU: one file per op, its entry points, and for each entry
 // exactly the bindings the spec derives (name, number, access).
@@ -19,8 +20,14 @@ describe('shaders', () => {
     expect(generated, 'run npm run shaders').toBe(bundle());
   });
 
-  it('every op and update has exactly one shader file and every shader file one op or update', () => {
-    expect(files.sort()).toEqual([...registry, ...updates].map((s) => s.name).sort());
+  it('every op and update has exactly one shader file and every shader file one op or update (or the numerics guard)', () => {
+    expect(files.sort()).toEqual([...[...registry, ...updates].map((s) => s.name), 'check_finite'].sort());
+  });
+
+  it('check_finite: the entry point and bindings the backend binds', () => {
+    const reflect = new WgslReflect(shaderSources.check_finite.code);
+    expect(reflect.entry.compute.map((e) => e.name)).toEqual(['check_finite']);
+    expect(resources(reflect.entry.compute[0])).toEqual(CHECK_FINITE.map(({ name, binding, type }) => ({ name, binding, type, group: 0 })));
   });
 
   it.each(updates.map((s) => [s.name, s] as const))('%s: the update entry point and bindings match the spec', (name, spec) => {
@@ -41,7 +48,7 @@ describe('shaders', () => {
     const bindings = kernelBindings(spec);
     for (const entry of reflect.entry.compute) {
       const want = entry.name.endsWith('_fwd') ? bindings.fwd : bindings.vjp;
-      expect(resources(entry), entry.name).toEqual(want.map((b) => ({ ...b, group: 0 })));
+      expect(resources(entry), entry.name).toEqual(want.map(({ name, binding, type }) => ({ name, binding, type, group: 0 })));
     }
   });
 });

@@ -10,13 +10,14 @@ struct P { lanes: u32, n: u32, inner: u32 }
 fn lane_base(l: u32) -> u32 { return (l / p.inner) * p.n * p.inner + l % p.inner; }
 
 // Max of lane b (NaN wins), and the sum of exp(x - max) over it: shifting by the max keeps exp finite.
+// NOTE: a lane with +Infinity has Inf - Inf = NaN, so exp_ieee makes the whole lane NaN, as in PyTorch.
 fn lane_max(b: u32) -> f32 {
   var m = x[b];
-  for (var j = 1u; j < p.n; j++) { let v = x[b + j * p.inner]; m = select(m, v, v > m || v != v); }
+  for (var j = 1u; j < p.n; j++) { let v = x[b + j * p.inner]; m = select(m, v, v > m || is_nan(v)); }
   return m;
 }
 fn lane_exp_sum(b: u32, m: f32) -> f32 {
   var s = 0.0;
-  for (var j = 0u; j < p.n; j++) { s += exp(x[b + j * p.inner] - m); }
+  for (var j = 0u; j < p.n; j++) { s += exp_ieee(x[b + j * p.inner] - m); }
   return s;
 }

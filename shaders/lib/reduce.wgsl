@@ -14,10 +14,6 @@ fn offset(i: u32, n: u32, shape: array<vec4u, 2>, strides: array<vec4u, 2>) -> u
   return at;
 }
 
-// -inf from runtime bits (a constant expression may not hold it).
-var<private> neg_inf_bits: u32 = 0xff800000u;
-fn neg_inf() -> f32 { return bitcast<f32>(neg_inf_bits); }
-
 // Sum of v over the workgroup's 64 invocations; every invocation gets the result.
 fn tree_sum(lid: u32, v: f32) -> f32 {
   red_v[lid] = v;

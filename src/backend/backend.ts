@@ -7,6 +7,8 @@ import type { Tensor } from '../tensor.ts';
 /** Where a tensor's value lives; opaque outside its backend. */
 export interface Storage {
   readonly backend: Backend;
+  /** Bytes of the value. */
+  readonly bytes: number;
 }
 
 /**
@@ -17,16 +19,31 @@ export interface Storage {
  */
 export type Lane = 'plan' | 'grad' | 'loose';
 
+/** An invalid label or index a kernel recorded: how many, the first position, the value there (exact if count is 1). */
+export interface Invalid {
+  readonly count: number;
+  readonly position: number;
+  readonly value: number;
+}
+
+/** Where a checked dispatch came from: turns what its kernel recorded into the error to throw. */
+export interface CheckSite {
+  explain(found: Invalid): Error | Promise<Error>;
+}
+
 /** A device that computes nodes. The CPU reference and WebGPU implement the same verbs. */
 export interface Backend {
   readonly name: 'cpu' | 'webgpu';
+  /** False once the device is released (cr.dispose(), or another cr.init()): its storages are gone. */
+  readonly live: boolean;
   /** Stores values given by the user. */
   upload(values: Values): Storage;
   /**
    * Computes (or, on a GPU, encodes) one node; `input` gives the storage of each tensor it reads,
-   * `lane` when the value will be freed (a GPU keeps a buffer pool per lane).
+   * `lane` when the value will be freed (a GPU keeps a buffer pool per lane). A GPU's kernels that
+   * validate labels or indices report to `site` (the CPU throws at once instead).
    */
-  run(node: Node, out: Meta, input: (t: Tensor) => Storage, lane?: Lane): Storage;
+  run(node: Node, out: Meta, input: (t: Tensor) => Storage, lane?: Lane, site?: CheckSite): Storage;
   /**
    * Runs an optimizer update in place (or, on a GPU, encodes it): rewrites the param and state
    * storages from grad. `n` is the number of elements of the parameter.
@@ -45,10 +62,23 @@ export interface Backend {
   read(storage: Storage, meta: Meta): Promise<Values>;
   /** One more owner of a storage (detach shares values). */
   share(storage: Storage): Storage;
-  /** Drops one owner; the memory is reused once none is left. */
-  release(storage: Storage): void;
+  /**
+   * The storage, if its caller is its only owner; else a copy the caller owns alone (and one owner
+   * less for the original): copy-on-write before an in-place update, so shared values keep theirs.
+   */
+  own(storage: Storage): Storage;
+  /**
+   * Drops one owner; the memory is reused once none is left, in `lane` if given (the garbage
+   * collector frees at random moments: its buffers go to 'loose', so they never reorder a plan's).
+   */
+  release(storage: Storage, lane?: Lane): void;
   /** Waits until submitted work is done; throws the first device error seen. */
   sync(): Promise<void>;
   /** Throws an OpError if a tensor of this kind cannot live on this device (size limits, dtype). */
   checkSize(op: string, meta: Meta): void;
+  /**
+   * The numerics guard: the first NaN or infinity among the `n` float values of a storage. The CPU
+   * answers at once; a GPU answers undefined and reports to `site` at the next readback instead.
+   */
+  checkFinite(storage: Storage, n: number, site: CheckSite): Invalid | undefined;
 }

@@ -8,15 +8,20 @@ import type { Backend, Storage } from './backend.ts';
 
 /** The reference device: values are typed arrays in JS memory, kernels are the specs' CPU code. */
 class CpuStorage implements Storage {
+  refs = 1;
   constructor(
     readonly backend: Backend,
     readonly values: Values,
   ) {}
-}
 
+  get bytes(): number {
+    return this.values.byteLength;
+  }
+}
 
 export const cpu: Backend = {
   name: 'cpu',
+  live: true,
   upload(values) {
     return new CpuStorage(cpu, values);
   },
@@ -27,6 +32,13 @@ export const cpu: Backend = {
       return { shape: t.shape, dtype: t.dtype, data: s.values };
     };
     const y: Arg = { ...out, data: allocate(out.dtype, sizeOf(out.shape)) };
+    const v = node.op.validates;
+    if (v) {
+      // Labels or indices: the op's check throws an OpError for the first invalid one.
+      const [reads, metas] = node.kind === 'fwd' ? [node.inputs, node.inputs] : [node.x, node.xMeta];
+      const t = reads[v.input];
+      if (t) v.check(argOf(t).data, metas, node.attrs);
+    }
     if (node.kind === 'fwd') {
       node.op.fwd(node.inputs.map(argOf), y, node.attrs);
     } else {
@@ -52,9 +64,30 @@ export const cpu: Backend = {
   flush() {},
   endPlan() {},
   async sync() {},
-  share: (storage) => storage,
-  release() {}, // the garbage collector frees typed arrays
+  share(storage) {
+    (storage as CpuStorage).refs++;
+    return storage;
+  },
+  own(storage) {
+    const s = storage as CpuStorage;
+    if (s.refs === 1) return s;
+    s.refs--;
+    return new CpuStorage(cpu, s.values.slice());
+  },
+  release(storage) {
+    (storage as CpuStorage).refs--; // the garbage collector frees typed arrays
+  },
   checkSize() {},
+  checkFinite(storage) {
+    const v = (storage as CpuStorage).values;
+    let count = 0;
+    let position = -1;
+    for (let i = 0; i < v.length; i++) {
+      if (Number.isFinite(v[i])) continue;
+      if (count++ === 0) position = i;
+    }
+    return count > 0 ? { count, position, value: v[position] } : undefined;
+  },
   peek(storage) {
     return storage instanceof CpuStorage ? storage.values : undefined;
   },

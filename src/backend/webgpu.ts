@@ -1,15 +1,25 @@
 import { dtypeOf, type DType, type Values } from '../dtype.ts';
-import { assert, fail, GpuError } from '../errors.ts';
+import { assert, fail, GpuError, OpError } from '../errors.ts';
 import type { Node } from '../graph.ts';
 import type { Meta } from '../ops/spec.ts';
+import { Params } from '../ops/params.ts';
 import { formatShape, sizeOf } from '../shape.ts';
 import { counters } from '../stats.ts';
 import type { Tensor } from '../tensor.ts';
-import type { Backend, Lane, Storage } from './backend.ts';
+import type { Backend, CheckSite, Lane, Storage } from './backend.ts';
 import { BufferUsage, MapRead } from './webgpu/gpu.ts';
 import { Kernels, type Kernel } from './webgpu/kernels.ts';
 import { updateBindings, type AnyUpdateSpec } from '../ops/update.ts';
 import { BufferPool, bufferId } from './webgpu/pool.ts';
+import { CHECK_FINITE, Checks, firstFound, SLOT_BINDING } from './webgpu/checks.ts';
+
+type Found = NonNullable<ReturnType<typeof firstFound>>;
+
+
+/** A site for a checked dispatch that came without one (never from the executor): names only the op. */
+function unexplained(op: string): CheckSite {
+  return { explain: async ({ position, value, count }) => new OpError(op, `an invalid label or index ${value} at position ${position} (${count} in all)`) };
+}
 
 // Dispatches encoded before a submit is forced: a synchronous loop of many steps still reaches the GPU.
 const MAX_ENCODED = 4096;
@@ -41,6 +51,7 @@ class GpuStorage implements Storage {
  */
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu';
+  live = true;
   readonly kernels: Kernels;
   readonly #pool: BufferPool;
   readonly #uniforms = new Map<string, GPUBuffer>();
@@ -53,6 +64,9 @@ export class WebGpuBackend implements Backend {
   readonly #encodedUpdates = new Set<GPUBuffer>();
   #encoded = 0;
   #flushScheduled = false;
+  readonly #checks: Checks;
+  // Error slots read without waiting (#drain), in order; the next read or sync looks at them.
+  readonly #drains: Promise<Found | undefined>[] = [];
   #error: Error | null = null;
   #lost = false;
 
@@ -65,8 +79,11 @@ export class WebGpuBackend implements Backend {
      * once that object is collected.
      */
     readonly instance: object,
+    /** Idle bytes the pool may keep; undefined: max(64 MiB, the bytes live tensors hold). */
+    readonly maxPoolBytes?: number,
   ) {
     this.kernels = new Kernels(device);
+    this.#checks = new Checks(device);
     this.#pool = new BufferPool(device);
     device.addEventListener('uncapturederror', (e) => {
       const error = (e as GPUUncapturedErrorEvent).error;
@@ -103,7 +120,7 @@ export class WebGpuBackend implements Backend {
     return new GpuStorage(this, buffer, values.byteLength, dtype, dtype === 'int32' ? values.slice() : undefined);
   }
 
-  run(node: Node, out: Meta, input: (t: Tensor) => Storage, lane: Lane = 'loose'): Storage {
+  run(node: Node, out: Meta, input: (t: Tensor) => Storage, lane: Lane = 'loose', site?: CheckSite): Storage {
     const { op, attrs } = node;
     const kind = node.kind;
     const kernel = this.kernels.get(op, kind);
@@ -125,13 +142,30 @@ export class WebGpuBackend implements Backend {
     }
     const buffers = kernel.bindings.map((b): GpuStorage | GPUBuffer => {
       if (b.name === 'p') return this.#uniform(dispatch.params.bytes());
+      if (b.name === 'err') return this.#checks.buffer;
       const s = byName.get(b.name);
       const storage = s instanceof GpuStorage || s === undefined ? s : input(s);
       assert(storage instanceof GpuStorage, `${op.name}_${kind}: binding ${b.name} has no GPU value`);
       return storage;
     });
-    this.#dispatch(op.name, kernel, buffers, dispatch.groups ?? Math.ceil((dispatch.threads ?? 0) / 64));
+    const groups = dispatch.groups ?? Math.ceil((dispatch.threads ?? 0) / 64);
+    const checked = kernel.bindings.some((b) => b.dynamic);
+    if (checked && groups > 0 && this.#checks.full) this.#drain();
+    const offsets = checked && groups > 0 ? [this.#checks.slot(site ?? unexplained(op.name))] : [];
+    this.#dispatch(op.name, kernel, buffers, groups, offsets);
     return y;
+  }
+
+  checkFinite(storage: Storage, n: number, site: CheckSite): undefined {
+    const kernel = this.kernels.entry('check_finite', 'check_finite', () => CHECK_FINITE);
+    const groups = Math.ceil(n / 8 / 64);
+    if (groups === 0) return undefined;
+    if (this.#checks.full) this.#drain();
+    const uniform = this.#uniform(new Params().u32(n).bytes());
+    // The kernel records the bad value's bits: the site gets the number.
+    const asFloat: CheckSite = { explain: (f) => site.explain({ ...f, value: new Float32Array(Int32Array.of(f.value).buffer)[0] }) };
+    this.#dispatch('check_finite', kernel, [uniform, storage as GpuStorage, this.#checks.buffer], groups, [this.#checks.slot(asFloat)]);
+    return undefined;
   }
 
   update(spec: AnyUpdateSpec, hyper: unknown, n: number, grad: Storage, param: Storage, state: readonly Storage[]): void {
@@ -141,11 +175,11 @@ export class WebGpuBackend implements Backend {
   }
 
   /** Encodes one dispatch of `groups` workgroups (on a 2-D grid) with its bind group, from the cache. */
-  #dispatch(op: string, kernel: Kernel, buffers: readonly (GpuStorage | GPUBuffer)[], groups: number): void {
+  #dispatch(op: string, kernel: Kernel, buffers: readonly (GpuStorage | GPUBuffer)[], groups: number, offsets: number[] = []): void {
     if (groups === 0) return;
     const pass = this.#beginPass();
     pass.setPipeline(kernel.pipeline);
-    pass.setBindGroup(0, this.#bindGroup(kernel, buffers));
+    pass.setBindGroup(0, this.#bindGroup(kernel, buffers), offsets);
     const max = this.device.limits.maxComputeWorkgroupsPerDimension;
     const x = Math.min(groups, max);
     const rows = Math.ceil(groups / x);
@@ -166,7 +200,8 @@ export class WebGpuBackend implements Backend {
       if (this.#bindGroups.size >= 8192) this.#bindGroups.clear();
       const entries = kernel.bindings.map((b, i): GPUBindGroupEntry => {
         const x = buffers[i];
-        const resource = x instanceof GpuStorage ? { buffer: x.buffer, offset: 0, size: Math.max(x.bytes, 4) } : { buffer: x };
+        const resource =
+          x instanceof GpuStorage ? { buffer: x.buffer, offset: 0, size: Math.max(x.bytes, 4) } : b.dynamic ? { buffer: x, offset: 0, size: SLOT_BINDING } : { buffer: x };
         return { binding: b.binding, resource };
       });
       group = this.device.createBindGroup({ layout: kernel.layout, entries });
@@ -196,35 +231,87 @@ export class WebGpuBackend implements Backend {
     this.#encoder = null;
     this.#pass = null;
     for (const b of this.#releasedInPlan.splice(0)) this.#pool.release(b);
+    this.#trim();
+  }
+
+  /** Gives idle memory back beyond the pool's budget (after a plan, or a value freed outside one). */
+  #trim(): void {
+    this.#pool.trim(this.maxPoolBytes ?? Math.max(64 * 2 ** 20, counters.liveBytes));
   }
 
   peek(storage: Storage): Values | undefined {
     return (storage as GpuStorage).host;
   }
 
+  /**
+   * Copies a value back, and with it the error slots of the checked kernels that ran before (one
+   * mapping for both: no readback of its own). Throws what a kernel found, as the CPU would have.
+   */
   async read(storage: Storage): Promise<Values> {
     const s = storage as GpuStorage;
     this.flush();
-    const staging = this.device.createBuffer({ size: Math.max(s.bytes, 4), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    const slots = this.#checks.take();
+    const staging = this.device.createBuffer({ size: Math.max(s.bytes + slots.bytes, 4), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
     const encoder = this.device.createCommandEncoder();
     if (s.bytes > 0) encoder.copyBufferToBuffer(s.buffer, 0, staging, 0, s.bytes);
+    if (slots.bytes > 0) {
+      encoder.copyBufferToBuffer(this.#checks.buffer, 0, staging, s.bytes, slots.bytes);
+      encoder.clearBuffer(this.#checks.buffer, 0, slots.bytes);
+    }
     this.device.queue.submit([encoder.finish()]);
     counters.submits++;
     counters.readbacks++;
     counters.bytesRead += s.bytes;
     await staging.mapAsync(MapRead);
-    const bytes = staging.getMappedRange().slice(0, s.bytes);
+    const mapped = staging.getMappedRange();
+    const bytes = mapped.slice(0, s.bytes);
+    const found = slots.bytes > 0 ? firstFound(new Uint32Array(mapped.slice(s.bytes, s.bytes + slots.bytes)), slots.sites) : undefined;
     staging.unmap();
     staging.destroy();
     await this.#throwErrors();
+    await this.#throwFound(found);
     return s.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
   }
 
-  /** Waits for submitted work, then throws the first device or shader error seen so far. */
+  /** Waits for submitted work, then throws the first device, shader or kernel-check error seen so far. */
   async sync(): Promise<void> {
     this.flush();
+    this.#drain();
     await this.device.queue.onSubmittedWorkDone();
     await this.#throwErrors();
+    await this.#throwFound(undefined);
+  }
+
+  /**
+   * Reads the error slots used so far without waiting (when they fill up, or at sync()): the copy is
+   * submitted after the work that wrote them, and what it finds is thrown by the next read or sync.
+   */
+  #drain(): void {
+    this.flush();
+    const { sites, bytes } = this.#checks.take();
+    if (bytes === 0) return;
+    const staging = this.device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    const encoder = this.device.createCommandEncoder();
+    encoder.copyBufferToBuffer(this.#checks.buffer, 0, staging, 0, bytes);
+    encoder.clearBuffer(this.#checks.buffer, 0, bytes);
+    this.device.queue.submit([encoder.finish()]);
+    this.#drains.push(
+      staging.mapAsync(MapRead).then(() => {
+        const found = firstFound(new Uint32Array(staging.getMappedRange().slice(0)), sites);
+        staging.unmap();
+        staging.destroy();
+        return found;
+      }),
+    );
+  }
+
+  /** Throws the first thing a checked kernel found: in drained slots first (they ran earlier), then `found`. */
+  async #throwFound(found: Found | undefined): Promise<void> {
+    for (const drained of this.#drains.splice(0)) {
+      const first = await drained;
+      if (first) throw await first.site.explain(first.found);
+    }
+    if (found) throw await found.site.explain(found.found);
   }
 
   /** Throws a pending shader or device error once; a lost device keeps failing. */
@@ -235,12 +322,16 @@ export class WebGpuBackend implements Backend {
     if (error) throw error;
   }
 
-  release(storage: Storage): void {
+  release(storage: Storage, lane?: Lane): void {
     const s = storage as GpuStorage;
     if (--s.refs > 0) return;
     counters.liveTensors--;
+    if (lane) this.#pool.move(s.buffer, lane);
     if (this.#encoder) this.#releasedInPlan.push(s.buffer); // reusable by this plan's later dispatches only
-    else this.#pool.release(s.buffer);
+    else {
+      this.#pool.release(s.buffer);
+      this.#trim();
+    }
   }
 
   share(storage: Storage): Storage {
@@ -248,12 +339,27 @@ export class WebGpuBackend implements Backend {
     return storage;
   }
 
+  own(storage: Storage): Storage {
+    const s = storage as GpuStorage;
+    if (s.refs === 1) return s;
+    const copy = new GpuStorage(this, this.#acquire(s.bytes, 'loose'), s.bytes, s.dtype, s.host);
+    counters.liveTensors++;
+    this.#beginPass();
+    this.#pass!.end(); // copies are encoded between passes, in order with the dispatches
+    this.#pass = null;
+    if (s.bytes > 0) this.#encoder!.copyBufferToBuffer(s.buffer, 0, copy.buffer, 0, s.bytes);
+    this.release(s);
+    return copy;
+  }
+
   destroy(): void {
+    this.live = false;
     this.flush();
     this.#pool.clear();
     for (const u of this.#uniforms.values()) u.destroy();
     this.#uniforms.clear();
     for (const u of this.#updateParams.values()) u.buffer.destroy();
+    this.#checks.buffer.destroy();
     this.device.destroy();
   }
 

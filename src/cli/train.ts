@@ -1,6 +1,6 @@
 // npm run train -- [--dataset mnist|spiral] [--model mlp] [--hidden 256[,128]] [--device webgpu|cpu]
 //   [--epochs N] [--batch B] [--lr X] [--optimizer sgd|adam] [--momentum M] [--reg R] [--seed S]
-//   [--save model.safetensors] [--json]
+//   [--save model.safetensors] [--check-numerics] [--json]
 // Trains a ReLU/softmax MLP with cr.nn.fit: a live progress line (epoch, step, loss, steps/s, ETA),
 // then test accuracy (MNIST) or training accuracy (spiral) and the time; --json prints one line.
 import { writeFile } from 'node:fs/promises';
@@ -20,6 +20,7 @@ const usage = `usage: npm run train -- [options]
   --reg R                  L2 strength on the weights, default 0 (mnist), 1e-3 (spiral)
   --seed S                 initial weights and batch order, default 0
   --save FILE              write the trained weights as safetensors (PyTorch names and layout)
+  --check-numerics         stop at the first op that makes a NaN or an infinity, naming it
   --json                   print one line of JSON results instead of progress`;
 
 const flags = {
@@ -35,6 +36,7 @@ const flags = {
   reg: { kind: 'number', min: 0 },
   seed: { kind: 'int', min: 0 },
   save: { kind: 'string' },
+  'check-numerics': { kind: 'bool' },
   json: { kind: 'bool' },
   help: { kind: 'bool' },
 } satisfies Record<string, FlagSpec>;
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
   };
   const log = (line: string) => !o.json && console.log(line);
 
-  const info = await cr.init({ device: o.device, quiet: true });
+  const info = await cr.init({ device: o.device, quiet: true, checkNumerics: o['check-numerics'] });
   log(`device: ${info.description}`);
   const { train, test, classes } = await load(dataset, settings.seed);
   const model = new cr.nn.MLP([train.x.shape[1], ...settings.hidden, classes], { seed: settings.seed });

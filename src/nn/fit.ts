@@ -1,11 +1,11 @@
 import { noGrad } from '../autograd.ts';
-import { fail } from '../errors.ts';
-import type { Batches } from '../data/batches.ts';
-import type { Optimizer } from '../optim/optimizer.ts';
+import { fail, NumericsError } from '../errors.ts';
+import { Batches } from '../data/batches.ts';
+import { Optimizer } from '../optim/optimizer.ts';
 import { accuracy } from '../ops/api.ts';
-import { fromValues, type Tensor } from '../tensor.ts';
+import { fromValues, Tensor } from '../tensor.ts';
 import { RunningMean } from './metrics.ts';
-import type { Module } from './module.ts';
+import { Module } from './module.ts';
 
 /** What fit() reports every `reportEvery` steps and at the end of each epoch. */
 export interface Progress {
@@ -52,6 +52,10 @@ export interface FitResult {
  * them the GPU runs without waiting for JavaScript.
  */
 export async function fit(model: Module, optimizer: Optimizer<unknown>, data: Batches, options: FitOptions): Promise<FitResult> {
+  if (!(model instanceof Module)) fail('fit', `model must be a cr.nn Module (e.g. new cr.nn.MLP([...])), got ${describe(model)}`);
+  if (!(optimizer instanceof Optimizer)) fail('fit', `optimizer must be a cr.optim optimizer (SGD, Adam), got ${describe(optimizer)}`);
+  if (!(data instanceof Batches)) fail('fit', `data must come from cr.data.batches(x, y, { batchSize }), got ${describe(data)}`);
+  if (typeof options !== 'object' || options === null) fail('fit', `options must be an object such as { epochs: 10 }, got ${describe(options)}`);
   const { epochs, reportEvery = 50, signal } = options;
   if (!Number.isInteger(epochs) || epochs < 1) fail('fit', `epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(reportEvery) || reportEvery < 1) fail('fit', `reportEvery must be a positive integer, got ${reportEvery}`);
@@ -64,6 +68,12 @@ export async function fit(model: Module, optimizer: Optimizer<unknown>, data: Ba
   let steps = 0, loss = NaN, acc = NaN, lastReport = start, lastSteps = 0;
   const report = async (epoch: number, step: number) => {
     [loss, acc] = [await meanLoss.readAndReset(), await meanAccuracy.readAndReset()];
+    if (!Number.isFinite(loss)) {
+      throw new NumericsError(
+        `fit: the training loss is ${loss} at epoch ${epoch}, step ${step}: training diverged; lower the learning rate (now ${optimizer.lr}), ` +
+          'or find the first op that makes a NaN with cr.init({ checkNumerics: true })',
+      );
+    }
     const now = performance.now();
     const stepsPerSecond = ((steps - lastSteps) * 1000) / Math.max(now - lastReport, 1e-3);
     [lastReport, lastSteps] = [now, steps];
@@ -108,6 +118,13 @@ function nextTask(): Promise<void> {
 
 /** Accuracy of a model on a whole data set, in chunks of `batchSize` rows; one readback. */
 export async function evaluate(model: Module, x: Tensor, y: Tensor, batchSize = 2048): Promise<number> {
+  if (!(model instanceof Module)) fail('evaluate', `model must be a cr.nn Module, got ${describe(model)}`);
+  if (!(x instanceof Tensor) || !(y instanceof Tensor)) fail('evaluate', `x and y must be Tensors, got ${describe(x)} and ${describe(y)}`);
+  if (x.ndim < 1 || y.ndim !== 1 || x.shape[0] !== y.shape[0]) {
+    fail('evaluate', `x ${x.shapeString} and y ${y.shapeString} must have the same number of rows (y: one int32 label per row)`);
+  }
+  if (y.dtype !== 'int32') fail('evaluate', `y must be int32 labels, got ${y.dtype}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) fail('evaluate', `batchSize must be a positive integer, got ${batchSize}`);
   const n = x.shape[0];
   const rowsInOrder = fromValues(Int32Array.from({ length: n }, (_, i) => i), [n]);
   const mean = new RunningMean();
@@ -119,4 +136,8 @@ export async function evaluate(model: Module, x: Tensor, y: Tensor, batchSize = 
     }
   });
   return mean.read();
+}
+
+function describe(v: unknown): string {
+  return v === null ? 'null' : typeof v === 'object' ? (v.constructor?.name ?? 'an object') : typeof v;
 }

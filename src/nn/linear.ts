@@ -1,5 +1,7 @@
 import { fail } from '../errors.ts';
 import { normals, rng } from '../random.ts';
+import { noGrad } from '../autograd.ts';
+import type { Meta } from '../ops/spec.ts';
 import { tensor, zeros, type Tensor } from '../tensor.ts';
 import { Module } from './module.ts';
 
@@ -50,9 +52,16 @@ export class Linear extends Module {
   }
 
   override stateDict(): Record<string, Tensor> {
-    const state: Record<string, Tensor> = { weight: this.weight.transpose() };
-    if (this.bias) state.bias = this.bias;
+    // Snapshots: the transpose is computed before any later step changes the weight, and the bias
+    // copy shares the value until a step writes the parameter (copy-on-write).
+    const state: Record<string, Tensor> = { weight: noGrad(() => this.weight.transpose()) };
+    if (this.bias) state.bias = this.bias.detach();
     return state;
+  }
+
+  override stateMeta(): Record<string, Meta> {
+    const meta = super.stateMeta();
+    return { ...meta, weight: { shape: [this.outFeatures, this.inFeatures], dtype: this.weight.dtype } };
   }
 
   override loadFrom(value: (name: string) => Tensor): void {

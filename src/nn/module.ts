@@ -1,5 +1,6 @@
 import { fail } from '../errors.ts';
 import { formatShape, sameShape } from '../shape.ts';
+import type { Meta } from '../ops/spec.ts';
 import { Tensor } from '../tensor.ts';
 import { assign } from '../executor.ts';
 
@@ -25,23 +26,35 @@ export abstract class Module {
     return this.namedParameters().filter(([name]) => name === 'weight' || name.endsWith('.weight')).map(([, p]) => p);
   }
 
-  /** The values by PyTorch's names in PyTorch's layout (see Linear), for cr.io.saveSafetensors. */
+  /**
+   * The values by PyTorch's names in PyTorch's layout (see Linear), for cr.io.saveSafetensors: a
+   * snapshot, so later optimizer steps do not change what it holds.
+   */
   stateDict(): Record<string, Tensor> {
-    return Object.fromEntries(this.namedParameters());
+    return Object.fromEntries(this.namedParameters().map(([name, p]) => [name, p.detach()]));
+  }
+
+  /** Shape and dtype of each stateDict() entry, computing nothing. */
+  stateMeta(): Record<string, Meta> {
+    return Object.fromEntries(this.namedParameters().map(([name, p]) => [name, { shape: p.shape, dtype: p.dtype }]));
   }
 
   /**
    * Copies values from a state dict (PyTorch's names and layout, e.g. from cr.io.loadSafetensors)
-   * into the parameters, in place; every parameter must be present with its shape.
+   * into the parameters, in place; every parameter must be present with its shape and dtype. All or
+   * nothing: every entry is checked before any parameter changes.
    */
   loadStateDict(state: Readonly<Record<string, Tensor>>): void {
-    const want = this.stateDict();
+    if (typeof state !== 'object' || state === null) fail('loadStateDict', `expected a record of tensors, got ${state === null ? 'null' : typeof state}`);
+    const want = this.stateMeta();
     for (const name of Object.keys(state)) if (!(name in want)) fail('loadStateDict', `unexpected key "${name}" (the model has ${Object.keys(want).join(', ') || 'no parameters'})`);
     const values = new Map<string, Tensor>();
     for (const [name, like] of Object.entries(want)) {
       const v = state[name];
       if (!(v instanceof Tensor)) fail('loadStateDict', `missing key "${name}" (${formatShape(like.shape)})`);
+      v.assertUsable('loadStateDict');
       if (!sameShape(v.shape, like.shape)) fail('loadStateDict', `"${name}" has shape ${formatShape(v.shape)}, the model needs ${formatShape(like.shape)}`);
+      if (v.dtype !== like.dtype) fail('loadStateDict', `"${name}" is ${v.dtype}, the model needs ${like.dtype}`);
       values.set(name, v);
     }
     this.loadFrom((name) => values.get(name)!);
@@ -75,6 +88,10 @@ export class Sequential extends Module {
 
   override stateDict(): Record<string, Tensor> {
     return Object.fromEntries(this.layers.flatMap((l, i) => Object.entries(l.stateDict()).map(([n, t]) => [`${i}.${n}`, t])));
+  }
+
+  override stateMeta(): Record<string, Meta> {
+    return Object.fromEntries(this.layers.flatMap((l, i) => Object.entries(l.stateMeta()).map(([n, m]) => [`${i}.${n}`, m])));
   }
 
   override loadFrom(value: (name: string) => Tensor): void {

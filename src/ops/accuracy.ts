@@ -1,4 +1,4 @@
-import { checkLabels } from './labels.ts';
+import { classLabels } from './labels.ts';
 import { lossCases, lossInfer } from './loss.ts';
 import { Params } from './params.ts';
 import type { OpSpec } from './spec.ts';
@@ -17,7 +17,6 @@ export const accuracy: OpSpec<Record<string, never>> = {
   saves: { inputs: [], output: false },
   fwd([scores, labels], y) {
     const [n, c] = scores.shape;
-    checkLabels('accuracy', labels.data, c);
     let correct = 0;
     for (let i = 0; i < n; i++) {
       let best = 0; // the first maximum, as max() routes its gradient; NaN wins, as in max()
@@ -29,11 +28,16 @@ export const accuracy: OpSpec<Record<string, never>> = {
     }
     y.data[0] = correct / n;
   },
+  validates: classLabels('accuracy'),
   gpu: {
     fwd: ([scores]) => ({ groups: 1, params: new Params().u32(scores.shape[0], scores.shape[1]) }),
   },
   test: {
     cases: lossCases,
+    special: [
+      { inputs: [[[1, NaN, Infinity], [NaN, NaN, 1], [-Infinity, -Infinity, -Infinity], [1, Infinity, Infinity], [-0, 0, -1], [0, -Infinity, 5]], [1, 0, 0, 1, 0, 2]], y: 1 },
+      { inputs: [[[0, -Infinity], [NaN, Infinity]], [1, 1]], y: 0 },
+    ],
     golden: [
       { inputs: [[[0, 1], [3, 2], [5, 5]], [1, 1, 0]], y: 2 / 3 }, // a tie goes to the first maximum
       { inputs: [[[1, 2, 3]], [2]], y: 1 },

@@ -7,6 +7,7 @@ export const add = binaryOp({
   f: (a, b) => a + b,
   dfa: () => 1,
   dfb: () => 1,
+  pytorch: { y: (a, b) => a + b, da: (_a, _b, dy) => dy, db: (_a, _b, dy) => dy },
   test: {
     cases: binaryCases,
     golden: [

@@ -4,7 +4,6 @@ import { apply } from '../graph.ts';
 import { formatShape, normalizeAxes, normalizeAxis, sizeOf, type Shape } from '../shape.ts';
 import { fromValues, scalar, Tensor, type TensorLike } from '../tensor.ts';
 import * as op from './index.ts';
-import { checkLabels } from './labels.ts';
 import type { AnyOpSpec } from './spec.ts';
 
 // The user-facing ops: each normalises its arguments (negative axes, -1 in shapes, numbers as
@@ -87,21 +86,18 @@ export const logSoftmax = (x: Tensor, axis = -1) =>
 /** Integer labels [...] to float32 one-hot rows [..., classes]. */
 export function oneHot(labels: Tensor | readonly number[] | Int32Array, classes: number): Tensor {
   const l = labelTensor('one_hot', labels);
-  if (Number.isInteger(classes) && classes > 0) peekLabels('one_hot', l, classes);
   return apply(op.one_hot, [l], { classes });
 }
 
 /** Mean softmax cross-entropy of logits [N, C] against int32 labels [N]. */
 export function softmaxCrossEntropy(logits: Tensor, labels: Tensor | readonly number[] | Int32Array): Tensor {
   const l = labelTensor('softmax_cross_entropy', labels);
-  if (logits instanceof Tensor && logits.ndim === 2) peekLabels('softmax_cross_entropy', l, logits.shape[1]);
   return apply(op.softmax_cross_entropy, [logits, l], {});
 }
 
 /** Mean multiclass SVM (hinge) loss of scores [N, C] against int32 labels [N], margin 1 by default. */
 export function svmLoss(scores: Tensor, labels: Tensor | readonly number[] | Int32Array, options: { margin?: number } = {}): Tensor {
   const l = labelTensor('svm_loss', labels);
-  if (scores instanceof Tensor && scores.ndim === 2) peekLabels('svm_loss', l, scores.shape[1]);
   return apply(op.svm_loss, [scores, l], { margin: options.margin ?? 1 });
 }
 
@@ -114,16 +110,12 @@ export function gather(x: Tensor, index: Tensor | readonly number[] | Int32Array
   const i = labelTensor('gather', index);
   const offset = options.offset ?? 0;
   const rows = options.rows ?? i.size - offset;
-  if (x instanceof Tensor && i.ndim === 1 && x.ndim > 0 && Number.isInteger(offset) && Number.isInteger(rows) && offset >= 0 && rows >= 0) {
-    peekIndex(i, offset, rows, x.shape[0]);
-  }
   return apply(op.gather, [x, i], { offset, rows });
 }
 
 /** Fraction of rows of scores [N, C] whose first maximum is at the int32 label (a scalar of the scores' type, no gradient). */
 export function accuracy(scores: Tensor, labels: Tensor | readonly number[] | Int32Array): Tensor {
   const l = labelTensor('accuracy', labels);
-  if (scores instanceof Tensor && scores.ndim === 2) peekLabels('accuracy', l, scores.shape[1]);
   return apply(op.accuracy, [scores, l], {});
 }
 
@@ -156,20 +148,4 @@ function labelTensor(opName: string, labels: Tensor | readonly number[] | Int32A
     if (v !== (labels as ArrayLike<number>)[i]) fail(opName, `label ${(labels as ArrayLike<number>)[i]} at index ${i} is not a 32-bit integer`);
   });
   return fromValues(values, [values.length]);
-}
-
-/** Checks a gather window's indices at graph-build time when they are on the host. */
-function peekIndex(index: Tensor, offset: number, rows: number, n: number): void {
-  const values = index.storage?.backend.peek(index.storage);
-  if (!values || offset + rows > values.length) return;
-  for (let k = offset; k < offset + rows; k++) {
-    if (!(values[k] >= 0 && values[k] < n)) fail('gather', `index ${values[k]} at position ${k} is out of range for ${n} rows`);
-  }
-}
-
-/** Checks label values at graph-build time when they are already on the host (else the kernel checks). */
-function peekLabels(opName: string, labels: Tensor, classes: number): void {
-  if (labels.dtype !== 'int32' || !labels.storage) return;
-  const values = labels.storage.backend.peek(labels.storage);
-  if (values) checkLabels(opName, values, classes);
 }

@@ -1,22 +1,37 @@
 import { promoteFloat } from '../dtype.ts';
 import { broadcastIndex, broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from '../shape.ts';
 import { Params } from './params.ts';
-import type { Arg, OpSpec, TestSpec } from './spec.ts';
+import { ANY_ZERO, type Arg, type Expected, type OpSpec, type SpecialCase, type TestSpec } from './spec.ts';
 
 type Attrs = Record<string, never>;
 
 /**
- * An elementwise op y = f(x) whose derivative dy/dx = df(x, y) reads the saved input, the saved
- * output, or neither (`saves`). Forward and VJP sit side by side in each op file.
+ * How dy becomes dx in an elementwise VJP: times the derivative (the chain rule), or, for a gate
+ * that only routes (relu, maximum), dy where the gate is open and 0 elsewhere. A gate selects rather
+ * than multiplies by 0 or 1, as PyTorch does, so a NaN or infinite dy stays out of a closed gate.
  */
-export function unaryOp(def: {
-  name: string;
-  saves: 'x' | 'y' | 'none';
-  f: (x: number) => number;
-  df: (x: number, y: number) => number;
-  test: TestSpec<Attrs>;
-}): OpSpec<Attrs> {
-  const { f, df } = def;
+type UnaryGrad = { df: (x: number, y: number) => number } | { routes: (x: number, y: number) => boolean };
+type BinaryGrad =
+  | { dfa: (a: number, b: number) => number; dfb: (a: number, b: number) => number }
+  | { routesA: (a: number, b: number) => boolean; routesB: (a: number, b: number) => boolean };
+
+/**
+ * An elementwise op y = f(x) whose derivative dy/dx = df(x, y) (or gate `routes`) reads the saved
+ * input, the saved output, or neither (`saves`). Forward and VJP sit side by side in each op file;
+ * `pytorch` states PyTorch's semantics independently, for the special-value table.
+ */
+export function unaryOp(
+  def: {
+    name: string;
+    saves: 'x' | 'y' | 'none';
+    f: (x: number) => number;
+    pytorch: TorchUnary;
+    test: TestSpec<Attrs>;
+  } & UnaryGrad,
+): OpSpec<Attrs> {
+  const { f } = def;
+  type Grad = (x: number, y: number, g: number) => number;
+  const grad: Grad = 'routes' in def ? (x, y, g) => (def.routes(x, y) ? g : 0) : (x, y, g) => g * def.df(x, y);
   return {
     name: def.name,
     inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
@@ -36,26 +51,33 @@ export function unaryOp(def: {
       const ys = y?.data;
       const g = dy.data;
       const out = dx.data;
-      for (let i = 0; i < out.length; i++) out[i] = g[i] * df(xs ? xs[i] : NaN, ys ? ys[i] : NaN);
+      for (let i = 0; i < out.length; i++) out[i] = grad(xs ? xs[i] : NaN, ys ? ys[i] : NaN, g[i]);
     },
-    test: def.test,
+    test: { ...def.test, special: [...unarySpecial(def.pytorch), ...(def.test.special ?? [])] },
   };
 }
 
 /**
- * A broadcasting binary op y = f(a, b) with partials da = dfa(a, b), db = dfb(a, b).
- * The VJP writes cotangents at the broadcast (output) shape; autograd sums them back to a's and b's shapes.
+ * A broadcasting binary op y = f(a, b) with partials da = dfa(a, b), db = dfb(a, b) (or gates routesA,
+ * routesB). The VJP writes cotangents at the broadcast (output) shape; autograd sums them back to a's
+ * and b's shapes. `pytorch` states PyTorch's semantics independently, for the special-value table.
  */
-export function binaryOp(def: {
-  name: string;
-  /** Whether the partials read a and b; add and sub read neither. */
-  savesInputs: boolean;
-  f: (a: number, b: number) => number;
-  dfa: (a: number, b: number) => number;
-  dfb: (a: number, b: number) => number;
-  test: TestSpec<Attrs>;
-}): OpSpec<Attrs> {
-  const { f, dfa, dfb } = def;
+export function binaryOp(
+  def: {
+    name: string;
+    /** Whether the partials read a and b; add and sub read neither. */
+    savesInputs: boolean;
+    f: (a: number, b: number) => number;
+    pytorch: TorchBinary;
+    test: TestSpec<Attrs>;
+  } & BinaryGrad,
+): OpSpec<Attrs> {
+  const { f } = def;
+  type Grad = (a: number, b: number, g: number) => number;
+  const [da, db]: Grad[] =
+    'routesA' in def
+      ? [(a, b, g) => (def.routesA(a, b) ? g : 0), (a, b, g) => (def.routesB(a, b) ? g : 0)]
+      : [(a, b, g) => g * def.dfa(a, b), (a, b, g) => g * def.dfb(a, b)];
   return {
     name: def.name,
     inputs: [
@@ -75,15 +97,15 @@ export function binaryOp(def: {
       }
     },
     vjp({ x: [a, b], xMeta, dy }, wrt, dx) {
-      const d = wrt === 0 ? dfa : dfb;
+      const d = wrt === 0 ? da : db;
       const [g, out] = [dy.data, dx.data];
       if (!a || !b) {
-        for (let i = 0; i < out.length; i++) out[i] = g[i] * d(NaN, NaN); // constant partials (add, sub)
+        for (let i = 0; i < out.length; i++) out[i] = d(NaN, NaN, g[i]); // constant partials (add, sub)
         return;
       }
       const [ia, ib] = [operandIndex(xMeta[0].shape, dx.shape), operandIndex(xMeta[1].shape, dx.shape)];
       for (let i = 0; i < out.length; i++) {
-        out[i] = g[i] * d(a.data[typeof ia === 'number' ? i % ia : ia[i]], b.data[typeof ib === 'number' ? i % ib : ib[i]]);
+        out[i] = d(a.data[typeof ia === 'number' ? i % ia : ia[i]], b.data[typeof ib === 'number' ? i % ib : ib[i]], g[i]);
       }
     },
     vjpShape: (_x, y) => y.shape,
@@ -91,7 +113,7 @@ export function binaryOp(def: {
       fwd: ([a, b], y) => ({ threads: sizeOf(y.shape), params: broadcastParams(def.name, a.shape, b.shape, y.shape, 0) }),
       vjp: ([a, b], _y, wrt, dx) => ({ threads: sizeOf(dx.shape), params: broadcastParams(def.name, a.shape, b.shape, dx.shape, wrt) }),
     },
-    test: def.test,
+    test: { ...def.test, special: [...binarySpecial(def.pytorch), ...(def.test.special ?? [])] },
   };
 }
 
@@ -142,4 +164,59 @@ export function nearTie(a: Arg, b: Arg, gap: number): boolean {
   const shape = broadcastShapes('nearTie', a.shape, b.shape);
   const [ia, ib] = [broadcastIndex(a.shape, shape), broadcastIndex(b.shape, shape)];
   return ia.some((_, i) => Math.abs(a.data[ia[i]] - b.data[ib[i]]) < gap);
+}
+
+/** The values every elementwise special-value table crosses: the IEEE specials and a few ordinary numbers. */
+export const specialValues: readonly number[] = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 2];
+
+/**
+ * PyTorch's semantics of a unary op in float32, written from its kernel (y) and its backward formula in
+ * tools/autograd/derivatives.yaml (dx), evaluated in IEEE arithmetic. Not the CPU reference: it checks it.
+ */
+export interface TorchUnary {
+  y(x: number): number;
+  dx(x: number, y: number, dy: number): Expected;
+}
+
+/** PyTorch's semantics of a binary op: y and the VJP of a and of b (see TorchUnary). */
+export interface TorchBinary {
+  y(a: number, b: number): Expected;
+  da(a: number, b: number, dy: number): Expected;
+  db(a: number, b: number, dy: number): Expected;
+  /** Where chainrule departs from PyTorch on purpose; the formulas above then state chainrule's convention. */
+  exception?: string;
+}
+
+/** The full special-value table of a unary op: every x in specialValues against every dy in specialValues. */
+export function unarySpecial(torch: TorchUnary): SpecialCase<Attrs>[] {
+  const pairs = specialValues.flatMap((dy) => specialValues.map((x) => [x, dy] as const));
+  return [
+    {
+      inputs: [pairs.map(([x]) => x)],
+      y: pairs.map(([x]) => torch.y(x)),
+      dy: pairs.map(([, dy]) => dy),
+      dx: [pairs.map(([x, dy]) => torch.dx(x, torch.y(x), dy))],
+      elementwise: true,
+    },
+  ];
+}
+
+/** The full special-value table of a binary op: every (a, b, dy) in specialValues^3, equal shapes. */
+export function binarySpecial(torch: TorchBinary): SpecialCase<Attrs>[] {
+  const triples = specialValues.flatMap((dy) => specialValues.flatMap((b) => specialValues.map((a) => [a, b, dy] as const)));
+  return [
+    {
+      inputs: [triples.map(([a]) => a), triples.map(([, b]) => b)],
+      y: triples.map(([a, b]) => torch.y(a, b)),
+      dy: triples.map(([, , dy]) => dy),
+      dx: [triples.map(([a, b, dy]) => torch.da(a, b, dy)), triples.map(([a, b, dy]) => torch.db(a, b, dy))],
+      elementwise: true,
+      exception: torch.exception,
+    },
+  ];
+}
+
+/** torch.maximum / torch.minimum in float32: NaN if either is NaN; a zero of either sign for 0 against -0 (the sign depends on PyTorch's code path). */
+export function torchExtremum(pick: (a: number, b: number) => number): (a: number, b: number) => Expected {
+  return (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a === 0 && b === 0 && !Object.is(a, b) ? ANY_ZERO : pick(a, b));
 }

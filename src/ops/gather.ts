@@ -33,26 +33,34 @@ export const gather: OpSpec<GatherAttrs> = {
   fwd([x, index], y, { offset, rows }) {
     const cols = sizeOf(x.shape.slice(1));
     for (let i = 0; i < rows; i++) {
-      const r = checkedRow(index.data[offset + i], offset + i, x.shape[0]);
+      const r = index.data[offset + i];
       y.data.set(x.data.subarray(r * cols, (r + 1) * cols), i * cols);
     }
   },
   vjp({ x: [, index], xMeta: [x], dy, attrs: { offset, rows } }, _wrt, dx) {
     const cols = sizeOf(x.shape.slice(1));
     for (let i = 0; i < rows; i++) {
-      const r = checkedRow(index!.data[offset + i], offset + i, x.shape[0]);
+      const r = index!.data[offset + i];
       for (let c = 0; c < cols; c++) dx.data[r * cols + c] += dy.data[i * cols + c];
     }
   },
+  validates: {
+    input: 1,
+    check(index, [x], { offset, rows }) {
+      for (let k = offset; k < offset + rows; k++) {
+        if (!(index[k] >= 0 && index[k] < x.shape[0])) fail('gather', `index ${index[k]} at position ${k} is out of range for ${x.shape[0]} rows`);
+      }
+    },
+  },
   gpu: {
-    // An index out of range (checked on the CPU, and at upload by cr.data) reads as zeros.
-    fwd: ([x], y, { offset }) => ({
+    // An index out of range is reported (validates) and its row is 0.
+    fwd: ([x], y, { offset, rows }) => ({
       threads: sizeOf(y.shape),
-      params: new Params().u32(sizeOf(y.shape), sizeOf(x.shape.slice(1)), offset, x.shape[0]),
+      params: new Params().u32(sizeOf(y.shape), sizeOf(x.shape.slice(1)), offset, rows, x.shape[0]),
     }),
     vjp: ([x], _y, _wrt, dx, { offset, rows }) => ({
       threads: sizeOf(dx.shape),
-      params: new Params().u32(sizeOf(dx.shape), sizeOf(x.shape.slice(1)), offset, rows),
+      params: new Params().u32(sizeOf(dx.shape), sizeOf(x.shape.slice(1)), offset, rows, x.shape[0]),
     }),
   },
   test: {
@@ -63,14 +71,15 @@ export const gather: OpSpec<GatherAttrs> = {
       { shapes: [[3, 0], [2]], attrs: { offset: 0, rows: 2 }, classes: 3 },
       { shapes: [[3, 2], [0]], attrs: { offset: 0, rows: 0 }, classes: 3 },
     ],
+    special: [
+      { inputs: [[[NaN, -0], [Infinity, -Infinity]], [1, 0, 1]], attrs: { offset: 0, rows: 3 },
+        y: [[Infinity, -Infinity], [NaN, -0], [Infinity, -Infinity]], dy: [[1, -0], [NaN, Infinity], [-Infinity, 2]],
+        dx: [[[NaN, Infinity], [-Infinity, 2]], null] },
+      { inputs: [[[1], [2], [3]], [2, 0, 9]], attrs: { offset: 1, rows: 1 }, y: [[1]], dy: [[-0]], dx: [[[0], [0], [0]], null] },
+    ],
     golden: [
       { inputs: [[[1, 2], [3, 4], [5, 6]], [2, 0, 2]], attrs: { offset: 0, rows: 3 }, y: [[5, 6], [1, 2], [5, 6]] },
       { inputs: [[10, 20, 30], [0, 1, 2, 1]], attrs: { offset: 2, rows: 2 }, y: [30, 20] },
     ],
   },
 };
-
-function checkedRow(r: number, at: number, n: number): number {
-  if (!(r >= 0 && r < n)) fail('gather', `index ${r} at position ${at} is out of range for ${n} rows`);
-  return r;
-}

@@ -26,5 +26,14 @@ export const l2: OpSpec<Attrs> = {
   test: {
     cases: [{ shapes: [[]] }, { shapes: [[7]] }, { shapes: [[5, 13]] }, { shapes: [[0, 3]] }],
     golden: [{ inputs: [[[1, -2], [3, 0.5]]], y: 14.25 }],
+    // (x ** 2).sum() in PyTorch: NaN and Inf propagate, (-0)^2 = +0; dx = dy (2 x), so Inf * 0 is NaN
+    special: [
+      { inputs: [[1, Infinity]], y: Infinity, dy: 1, dx: [[2, Infinity]] },
+      { inputs: [[-0, NaN]], y: NaN, dy: 1, dx: [[-0, NaN]] },
+      { inputs: [[-0, -0]], y: 0, dy: 2, dx: [[-0, -0]] },
+      { inputs: [[1, -2]], y: 5, dy: NaN, dx: [[NaN, NaN]] },
+      { inputs: [[0, -0, -1]], y: 1, dy: Infinity, dx: [[NaN, NaN, -Infinity]] },
+      { inputs: [[-Infinity, 0]], y: Infinity, dy: -0, dx: [[NaN, -0]] },
+    ],
   },
 };

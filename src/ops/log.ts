@@ -6,6 +6,7 @@ export const log = unaryOp({
   saves: 'x',
   f: Math.log,
   df: (x) => 1 / x, // d(log x) = dx / x
+  pytorch: { y: Math.log, dx: (x, _y, dy) => dy / x }, // grad.div(self)
   test: {
     cases: unaryCases,
     golden: [{ inputs: [[1, Math.E, 0.5]], y: [0, 1, Math.log(0.5)] }],

@@ -1,6 +1,9 @@
 import { axisCases, axisInfer, expSum, forEachLane, laneDispatch, type AxisAttrs } from './softmax.ts';
 import type { OpSpec } from './spec.ts';
 
+/** The special-value tables run along axis 1. */
+const axis1: AxisAttrs = { axis: 1 };
+
 /** y = x - max - log sum exp(x - max) along axis; dx = dy - exp(y) sum(dy) along the same axis. */
 export const log_softmax: OpSpec<AxisAttrs> = {
   name: 'log_softmax',
@@ -32,6 +35,17 @@ export const log_softmax: OpSpec<AxisAttrs> = {
     golden: [
       { inputs: [[0, Math.log(3)]], attrs: { axis: 0 }, y: [Math.log(0.25), Math.log(0.75)] },
       { inputs: [[[1000, 1000]]], attrs: { axis: 1 }, y: [[-Math.LN2, -Math.LN2]] },
+    ],
+    // torch.log_softmax: x - max - log sum exp(x - max): NaN throughout a lane with +Inf, NaN, or only
+    // -Inf; a -Inf beside finite values stays -Inf. dx = dy - exp(y) sum(dy), no masking.
+    special: [
+      { inputs: [[[Infinity, 1]]], attrs: axis1, y: [[NaN, NaN]], dy: [[1, 2]], dx: [[[NaN, NaN]]] },
+      { inputs: [[[-Infinity, -Infinity]]], attrs: axis1, y: [[NaN, NaN]], dy: [[1, 2]], dx: [[[NaN, NaN]]] },
+      { inputs: [[[NaN, 1]]], attrs: axis1, y: [[NaN, NaN]], dy: [[1, 2]], dx: [[[NaN, NaN]]] },
+      { inputs: [[[-Infinity, 1]]], attrs: axis1, y: [[-Infinity, 0]], dy: [[1, 2]], dx: [[[1, -1]]] },
+      { inputs: [[[-Infinity, 1]]], attrs: axis1, y: [[-Infinity, 0]], dy: [[NaN, 1]], dx: [[[NaN, NaN]]] },
+      { inputs: [[[-Infinity, 1]]], attrs: axis1, y: [[-Infinity, 0]], dy: [[Infinity, 1]], dx: [[[NaN, -Infinity]]] },
+      { inputs: [[[-0, 0]]], attrs: axis1, y: [[-Math.LN2, -Math.LN2]], dy: [[1, 3]], dx: [[[-1, 1]]] },
     ],
   },
 };

@@ -2,7 +2,7 @@ import { promoteFloat } from '../dtype.ts';
 import { fail } from '../errors.ts';
 import { broadcastIndex, broadcastShapes, broadcastStrides, formatShape, sizeOf, stridesOf, type Shape } from '../shape.ts';
 import { Params, type Dispatch } from './params.ts';
-import type { Meta, OpSpec } from './spec.ts';
+import { ANY_ZERO, type Meta, type OpSpec } from './spec.ts';
 
 type Attrs = Record<string, never>;
 
@@ -96,6 +96,17 @@ export const matmul: OpSpec<Attrs> = {
       { inputs: [[[1, 2], [3, 4]], [[5, 6], [7, 8]]], y: [[19, 22], [43, 50]] },
       { inputs: [[[1, 2, 3]], [[1], [0], [-1]]], y: [[-2]] },
       { inputs: [[[[1, 0], [0, 1]], [[2, 0], [0, 2]]], [[1, 2], [3, 4]]], y: [[[1, 2], [3, 4]], [[2, 4], [6, 8]]] },
+    ],
+    // IEEE sums of products (torch.matmul; da = dy @ b^T, db = a^T @ dy): Inf * 0 and Inf - Inf are NaN.
+    // A zero that is a sum takes its sign from BLAS's order: either sign.
+    special: [
+      { inputs: [[[Infinity, 1]], [[1], [2]]], y: [[Infinity]], dy: [[1]], dx: [[[1, 2]], [[Infinity], [1]]] },
+      { inputs: [[[Infinity, 1]], [[0], [1]]], y: [[NaN]], dy: [[2]], dx: [[[0, 2]], [[Infinity], [2]]] },
+      { inputs: [[[Infinity, -Infinity]], [[1], [1]]], y: [[NaN]], dy: [[1]], dx: [[[1, 1]], [[Infinity], [-Infinity]]] },
+      { inputs: [[[NaN, 1], [1, 2]], [[1, 0], [1, 3]]], y: [[NaN, NaN], [3, 6]], dy: [[1, 1], [1, 1]], dx: [[[1, 4], [1, 4]], [[NaN, NaN], [3, 3]]] },
+      { inputs: [[[1, 2]], [[0], [4]]], y: [[8]], dy: [[NaN]], dx: [[[NaN, NaN]], [[NaN], [NaN]]] },
+      { inputs: [[[1, 2]], [[0], [4]]], y: [[8]], dy: [[Infinity]], dx: [[[NaN, Infinity]], [[Infinity], [Infinity]]] },
+      { inputs: [[[-0, 1]], [[1], [-0]]], y: [[ANY_ZERO]], dy: [[1]], dx: [[[1, ANY_ZERO]], [[ANY_ZERO], [1]]] },
     ],
   },
 };

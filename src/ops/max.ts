@@ -3,6 +3,9 @@ import { formatShape } from '../shape.ts';
 import { reduceCases, reduceIndex, reduceInfer, reduceLaunch, type ReduceAttrs } from './reduce.ts';
 import type { Arg, OpSpec } from './spec.ts';
 
+/** The special-value tables reduce along axis 1. */
+const axis1: ReduceAttrs = { axes: [1], keepdims: false };
+
 /**
  * y = max of x over axes; the max gate routes dy to the first (lowest-index) maximum of each group,
  * so ties get one winner. NaN wins over numbers, as in PyTorch.
@@ -36,6 +39,24 @@ export const max: OpSpec<ReduceAttrs> = {
       { inputs: [[[1, 7, 3], [4, 5, 6]]], attrs: { axes: [1], keepdims: false }, y: [7, 6] },
       { inputs: [[[1, 7, 3], [4, 5, 6]]], attrs: { axes: [0], keepdims: true }, y: [[4, 7, 6]] },
       { inputs: [[2, 9, 9]], attrs: { axes: [0], keepdims: false }, y: 9 },
+    ],
+    // torch.max(x, dim): NaN wins (the first NaN), then the first maximum; its backward scatters dy
+    // there (NaN and Inf dy included) into zeros
+    special: [
+      { inputs: [[[NaN, 1]]], attrs: axis1, y: [NaN], dy: [2], dx: [[[2, 0]]] },
+      { inputs: [[[1, NaN]]], attrs: axis1, y: [NaN], dy: [NaN], dx: [[[0, NaN]]] },
+      { inputs: [[[NaN, NaN]]], attrs: axis1, y: [NaN], dy: [3], dx: [[[3, 0]]] },
+      { inputs: [[[Infinity, 1]]], attrs: axis1, y: [Infinity], dy: [Infinity], dx: [[[Infinity, 0]]] },
+      { inputs: [[[1, Infinity]]], attrs: axis1, y: [Infinity], dy: [-Infinity], dx: [[[0, -Infinity]]] },
+      { inputs: [[[-Infinity, -Infinity]]], attrs: axis1, y: [-Infinity], dy: [-1], dx: [[[-1, 0]]] },
+      { inputs: [[[-0, 0], [0, -0]]], attrs: axis1, y: [-0, 0], dy: [-0, 1], dx: [[[-0, 0], [1, 0]]] },
+      {
+        inputs: [[[-Infinity, 5, 5], [NaN, Infinity, -Infinity]]],
+        attrs: { axes: [0, 1], keepdims: true },
+        y: [[NaN]],
+        dy: [[-0]],
+        dx: [[[0, 0, 0], [-0, 0, 0]]],
+      },
     ],
     nearKink: ([x], { axes }) => nearTieInGroup(x, axes, 1e-3),
   },

@@ -1,12 +1,22 @@
-import { binaryCases, binaryOp, nearTie } from './elementwise.ts';
+import { binaryCases, binaryOp, nearTie, torchExtremum } from './elementwise.ts';
 
-/** y = min(a, b) (broadcasting); routes dy to the smaller input, to a unless b is strictly smaller. */
+/**
+ * y = min(a, b) (broadcasting; NaN if either is NaN); routes dy to the smaller input, to a unless b is
+ * strictly smaller. A NaN compares false both ways, so both inputs get dy there, as in PyTorch.
+ */
 export const minimum = binaryOp({
   name: 'minimum',
   savesInputs: true,
-  f: (a, b) => Math.min(a, b),
-  dfa: (a, b) => (a > b ? 0 : 1),
-  dfb: (a, b) => (a > b ? 1 : 0),
+  f: Math.min, // NaN if either is NaN
+  routesA: (a, b) => !(a > b),
+  routesB: (a, b) => !(a <= b),
+  // derivatives.yaml: where(a == b, grad / 2, grad).masked_fill(a > b, 0), and masked where a < b for b
+  pytorch: {
+    y: torchExtremum(Math.min),
+    da: (a, b, dy) => (a > b ? 0 : dy),
+    db: (a, b, dy) => (a < b || a === b ? 0 : dy), // a === b: PyTorch gives dy / 2 to each
+    exception: 'a tie (a == b, 0 == -0 included) sends all of dy to a; PyTorch gives dy / 2 to each',
+  },
   test: {
     cases: binaryCases,
     golden: [{ inputs: [[1, 5, -2], [3, 4, -2]], y: [1, 4, -2] }],

@@ -18,11 +18,10 @@ export const one_hot: OpSpec<OneHotAttrs> = {
   },
   saves: { inputs: [], output: false },
   fwd([labels], y, { classes }) {
-    checkLabels('one_hot', labels.data, classes);
     for (let i = 0; i < labels.data.length; i++) y.data[i * classes + labels.data[i]] = 1;
   },
+  validates: { input: 0, check: (labels, _x, { classes }) => checkLabels('one_hot', labels, classes) },
   gpu: {
-    // Out-of-range labels (checked at graph build) would give a row of zeros.
     fwd: (_x, y, { classes }) => ({ threads: sizeOf(y.shape), params: new Params().u32(sizeOf(y.shape), classes) }),
   },
   test: {

@@ -6,6 +6,7 @@ export const reciprocal = unaryOp({
   saves: 'y',
   f: (x) => 1 / x,
   df: (_x, y) => -y * y, // d(1/x) = -dx / x^2 = -y^2 dx
+  pytorch: { y: (x) => 1 / x, dx: (_x, y, dy) => -dy * (y * y) }, // -grad * (result * result)
   test: {
     cases: unaryCases,
     golden: [{ inputs: [[2, -0.5, 4]], y: [0.5, -2, 0.25] }],

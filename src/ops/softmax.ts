@@ -8,6 +8,9 @@ export interface AxisAttrs {
   readonly axis: number;
 }
 
+/** The special-value tables run along axis 1. */
+const axis1: AxisAttrs = { axis: 1 };
+
 /** y = exp(x - max) / sum exp(x - max) along axis; dx = y (dy - sum(dy y)) along the same axis. */
 export const softmax: OpSpec<AxisAttrs> = {
   name: 'softmax',
@@ -38,6 +41,19 @@ export const softmax: OpSpec<AxisAttrs> = {
     golden: [
       { inputs: [[0, Math.log(3)]], attrs: { axis: 0 }, y: [0.25, 0.75] },
       { inputs: [[[1000, 1000], [0, 0]]], attrs: { axis: 1 }, y: [[0.5, 0.5], [0.5, 0.5]] },
+    ],
+    // torch.softmax: exp(x - max) / sum, so a lane with +Inf (Inf - Inf), with NaN, or all -Inf is NaN
+    // throughout; a -Inf beside finite values is 0. dx = y (dy - sum(dy y)), no masking (0 * NaN is NaN).
+    special: [
+      { inputs: [[[Infinity, 1]]], attrs: axis1, y: [[NaN, NaN]], dy: [[1, 2]], dx: [[[NaN, NaN]]] },
+      { inputs: [[[Infinity, Infinity]]], attrs: axis1, y: [[NaN, NaN]], dy: [[1, 2]], dx: [[[NaN, NaN]]] },
+      { inputs: [[[-Infinity, -Infinity]]], attrs: axis1, y: [[NaN, NaN]], dy: [[1, 2]], dx: [[[NaN, NaN]]] },
+      { inputs: [[[NaN, 1]]], attrs: axis1, y: [[NaN, NaN]], dy: [[1, 2]], dx: [[[NaN, NaN]]] },
+      { inputs: [[[-Infinity, 1]]], attrs: axis1, y: [[0, 1]], dy: [[1, 2]], dx: [[[-0, 0]]] },
+      { inputs: [[[-Infinity, 1]]], attrs: axis1, y: [[0, 1]], dy: [[NaN, 1]], dx: [[[NaN, NaN]]] },
+      { inputs: [[[-Infinity, 1]]], attrs: axis1, y: [[0, 1]], dy: [[Infinity, 1]], dx: [[[NaN, NaN]]] },
+      { inputs: [[[-0, 0]]], attrs: axis1, y: [[0.5, 0.5]], dy: [[1, 3]], dx: [[[-0.5, 0.5]]] },
+      { inputs: [[Infinity, 1]], attrs: { axis: 0 }, y: [NaN, NaN], dy: [1, 2], dx: [[NaN, NaN]] },
     ],
   },
 };

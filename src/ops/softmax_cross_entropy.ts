@@ -1,8 +1,8 @@
-import { checkLabels } from './labels.ts';
+import { classLabels } from './labels.ts';
 import { expSum } from './softmax.ts';
 import { lossCases, lossInfer } from './loss.ts';
 import { Params } from './params.ts';
-import type { OpSpec } from './spec.ts';
+import { ANY_ZERO, type OpSpec } from './spec.ts';
 
 type Attrs = Record<string, never>;
 
@@ -20,7 +20,6 @@ export const softmax_cross_entropy: OpSpec<Attrs> = {
   saves: { inputs: [0, 1], output: false },
   fwd([logits, labels], y) {
     const [n, c] = logits.shape;
-    checkLabels('softmax_cross_entropy', labels.data, c);
     const Z = logits.data;
     let total = 0;
     for (let i = 0; i < n; i++) {
@@ -31,7 +30,6 @@ export const softmax_cross_entropy: OpSpec<Attrs> = {
   },
   vjp({ x: [logits, labels], dy }, _wrt, dx) {
     const [n, c] = logits!.shape;
-    checkLabels('softmax_cross_entropy', labels!.data, c);
     const Z = logits!.data;
     const g = dy.data[0] / n;
     for (let i = 0; i < n; i++) {
@@ -40,12 +38,24 @@ export const softmax_cross_entropy: OpSpec<Attrs> = {
       dx.data[i * c + labels!.data[i]] -= g; // p - onehot
     }
   },
+  validates: classLabels('softmax_cross_entropy'),
   gpu: {
     fwd: ([logits]) => ({ groups: 1, params: new Params().u32(logits.shape[0], logits.shape[1]) }),
     vjp: ([logits]) => ({ threads: logits.shape[0], params: new Params().u32(logits.shape[0], logits.shape[1]) }),
   },
   test: {
     cases: lossCases,
+    special: [
+      { inputs: [[[Infinity, 1]], [0]], y: NaN, dy: 1, dx: [[[NaN, NaN]], null] },
+      { inputs: [[[Infinity, 1]], [1]], y: NaN, dy: 1, dx: [[[NaN, NaN]], null] },
+      { inputs: [[[NaN, 1]], [1]], y: NaN, dy: 1, dx: [[[NaN, NaN]], null] },
+      { inputs: [[[-Infinity, -Infinity]], [0]], y: NaN, dy: 1, dx: [[[NaN, NaN]], null] },
+      { inputs: [[[-Infinity, 1]], [1]], y: ANY_ZERO, dy: 1, dx: [[[0, 0]], null] },
+      { inputs: [[[-Infinity, 1]], [0]], y: Infinity, dy: 1, dx: [[[-1, 1]], null] },
+      { inputs: [[[-Infinity, 1], [0, 0]], [1, 0]], y: Math.LN2 / 2, dy: 1, dx: [[[0, 0], [-0.25, 0.25]], null] },
+      { inputs: [[[1, 2]], [0]], y: Math.log(1 + Math.E), dy: NaN, dx: [[[NaN, NaN]], null] },
+      { inputs: [[[0, 0]], [0]], y: Math.LN2, dy: Infinity, dx: [[[NaN, Infinity]], null] },
+    ],
     golden: [
       { inputs: [[[0, 0]], [1]], y: Math.LN2 },
       { inputs: [[[1000, 0], [0, 1000]], [0, 0]], y: 500 },

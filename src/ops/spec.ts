@@ -56,6 +56,34 @@ export interface Golden<A> {
 /** Where random inputs are drawn: a union of intervals, e.g. [[-2, -0.2], [0.2, 2]] to stay off a pole at 0. */
 export type Domain = readonly (readonly [number, number])[];
 
+/** An expected value that is a zero of either sign: where PyTorch's sign depends on its code path (maximum(0, -0), a BLAS sum). */
+export const ANY_ZERO = '±0';
+
+/** An expected element of a special case: a number (NaN, ±Infinity and -0 included, -0 meaning exactly -0) or ANY_ZERO. */
+export type Expected = number | typeof ANY_ZERO;
+
+/**
+ * Inputs holding IEEE special values (NaN, ±Infinity, ±0) and what PyTorch gives for them in float32:
+ * the forward output and, for the upstream gradient dy, the VJP of each input. The values are written
+ * from PyTorch's semantics (its kernels and tools/autograd/derivatives.yaml), never computed with the
+ * CPU reference: that and the WebGPU kernels are what they check.
+ */
+export interface SpecialCase<A> {
+  /** Inputs as nested arrays of numbers (or a number for a scalar); int32 inputs are labels. */
+  readonly inputs: readonly unknown[];
+  readonly attrs?: A;
+  /** The forward output: nested arrays of Expected. */
+  readonly y: unknown;
+  /** The upstream gradient at y's shape; needed when an input is differentiable. */
+  readonly dy?: unknown;
+  /** Per input, its VJP for dy at the op's vjpShape (nested arrays of Expected); null for an input without a gradient. */
+  readonly dx?: readonly unknown[];
+  /** True if output element i reads element i of every input (and dy): failure tables then show those elements. */
+  readonly elementwise?: boolean;
+  /** Where this case departs from PyTorch on purpose (a documented convention), in words. */
+  readonly exception?: string;
+}
+
 export interface TestSpec<A> {
   readonly cases: readonly TestCase<A>[];
   readonly golden: readonly Golden<A>[];
@@ -65,6 +93,11 @@ export interface TestSpec<A> {
   readonly inputDomains?: readonly (Domain | undefined)[];
   /** True if these inputs sit too near a kink (or pole) for finite differences; they are redrawn. */
   readonly nearKink?: (x: readonly Arg[], attrs: A) => boolean;
+  /**
+   * IEEE special values, checked on the CPU reference and on WebGPU against PyTorch. The elementwise
+   * ops (unaryOp, binaryOp) get a full table over specialValues from their `pytorch` formulas.
+   */
+  readonly special?: readonly SpecialCase<A>[];
 }
 
 /**
@@ -88,9 +121,22 @@ export interface OpSpec<A = Record<string, never>> {
   vjp?(ctx: VjpContext<A>, wrt: number, dx: Arg): void;
   /** Shape of the cotangent the VJP writes for input `wrt`: the input's shape unless the op broadcasts. */
   vjpShape?(x: readonly Meta[], y: Meta, wrt: number, attrs: A): Shape;
+  /**
+   * Ops that read labels or indices (int32 input `input`): the check that throws an OpError naming
+   * the first invalid one. The CPU backend runs it before the op's forward and VJP; on a GPU the
+   * kernels record an invalid one in an error slot (`err`, shaders/lib/check.wgsl), and the
+   * executor runs this check on the same values to throw the same error.
+   */
+  readonly validates?: Validates<A>;
   /** Launch sizes and params of shaders/<name>.wgsl: <name>_fwd, and <name>_vjp for input `wrt`. */
   readonly gpu: GpuKernels<A>;
   readonly test: TestSpec<A>;
+}
+
+export interface Validates<A> {
+  readonly input: number;
+  /** Throws an OpError for the first invalid value; `x` are the shapes and dtypes of all inputs. */
+  check(values: Values, x: readonly Meta[], attrs: A): void;
 }
 
 /** How the WebGPU backend launches an op's two kernels. */
@@ -106,26 +152,31 @@ export interface Binding {
   readonly name: string;
   readonly binding: number;
   readonly type: 'uniform' | 'read-only-storage' | 'storage';
+  /** Bound at an offset given with each dispatch (the error slot). */
+  readonly dynamic?: boolean;
 }
 
 /**
  * Bindings of an op's two kernels, derived from the spec. Each name has one binding number for both
  * entry points, so one WGSL variable serves both: p = 0 (uniform params), inputs 1..k (read-only),
- * y = k+1 (read_write: the forward writes it, the VJP may read it), dy = k+2, dx = k+3 (read_write).
+ * y = k+1 (read_write: the forward writes it, the VJP may read it), dy = k+2, dx = k+3 (read_write),
+ * and for ops that validate labels or indices, err = k+4 (their error slot, at a dynamic offset).
  */
 export function kernelBindings(spec: AnyOpSpec): { fwd: Binding[]; vjp: Binding[] } {
   const k = spec.inputs.length;
   const p: Binding = { name: 'p', binding: 0, type: 'uniform' };
   const input = (i: number): Binding => ({ name: spec.inputs[i].name, binding: i + 1, type: 'read-only-storage' });
   const y: Binding = { name: 'y', binding: k + 1, type: 'storage' };
+  const err: Binding[] = spec.validates ? [{ name: 'err', binding: k + 4, type: 'storage', dynamic: true }] : [];
   return {
-    fwd: [p, ...spec.inputs.map((_, i) => input(i)), y],
+    fwd: [p, ...spec.inputs.map((_, i) => input(i)), y, ...err],
     vjp: [
       p,
       ...spec.saves.inputs.map(input),
       ...(spec.saves.output ? [y] : []),
       { name: 'dy', binding: k + 2, type: 'read-only-storage' },
       { name: 'dx', binding: k + 3, type: 'storage' },
+      ...err,
     ],
   };
 }

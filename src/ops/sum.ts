@@ -1,6 +1,9 @@
 import { reduceCases, reduceGpu, reduceIndex, reduceInfer, type ReduceAttrs } from './reduce.ts';
 import type { OpSpec } from './spec.ts';
 
+/** The special-value tables reduce along axis 1. */
+const axis1: ReduceAttrs = { axes: [1], keepdims: false };
+
 /** y = sum of x over axes; dx = dy broadcast back over the summed axes. A sum over nothing is 0. */
 export const sum: OpSpec<ReduceAttrs> = {
   name: 'sum',
@@ -24,6 +27,15 @@ export const sum: OpSpec<ReduceAttrs> = {
       { inputs: [[[1, 2, 3], [4, 5, 6]]], attrs: { axes: [1], keepdims: false }, y: [6, 15] },
       { inputs: [[[1, 2, 3], [4, 5, 6]]], attrs: { axes: [0], keepdims: true }, y: [[5, 7, 9]] },
       { inputs: [[[1, 2], [3, 4]]], attrs: { axes: [0, 1], keepdims: false }, y: 10 },
+    ],
+    // torch.sum: NaN and Inf propagate, Inf - Inf is NaN, a sum starts at +0 (so -0 + -0 = +0); dx = dy copied
+    special: [
+      { inputs: [[[NaN, 1]]], attrs: axis1, y: [NaN], dy: [1], dx: [[[1, 1]]] },
+      { inputs: [[[Infinity, 1]]], attrs: axis1, y: [Infinity], dy: [NaN], dx: [[[NaN, NaN]]] },
+      { inputs: [[[Infinity, -Infinity]]], attrs: axis1, y: [NaN], dy: [Infinity], dx: [[[Infinity, Infinity]]] },
+      { inputs: [[[-Infinity, -Infinity]]], attrs: axis1, y: [-Infinity], dy: [-0], dx: [[[-0, -0]]] },
+      { inputs: [[[-0, -0]]], attrs: axis1, y: [0], dy: [-1], dx: [[[-1, -1]]] },
+      { inputs: [[[0, -0], [-0, 2]]], attrs: axis1, y: [0, 2], dy: [2, -Infinity], dx: [[[2, 2], [-Infinity, -Infinity]]] },
     ],
   },
 };

@@ -1,8 +1,8 @@
 import { fail } from '../errors.ts';
-import { checkLabels } from './labels.ts';
+import { classLabels } from './labels.ts';
 import { lossCases, lossInfer } from './loss.ts';
 import { Params } from './params.ts';
-import type { Arg, OpSpec } from './spec.ts';
+import { ANY_ZERO, type Arg, type OpSpec } from './spec.ts';
 
 export interface SvmAttrs {
   readonly margin: number;
@@ -24,21 +24,20 @@ export const svm_loss: OpSpec<SvmAttrs> = {
   },
   saves: { inputs: [0, 1], output: false },
   fwd([scores, labels], y, { margin }) {
-    const [n, c] = scores.shape;
-    checkLabels('svm_loss', labels.data, c);
+    const [n] = scores.shape;
     let total = 0;
     forEachMargin(scores, labels, margin, (_i, _j, m) => (total += m));
     y.data[0] = total / n;
   },
   vjp({ x: [scores, labels], dy, attrs: { margin } }, _wrt, dx) {
     const [n, c] = scores!.shape;
-    checkLabels('svm_loss', labels!.data, c);
     const g = dy.data[0] / n;
     forEachMargin(scores!, labels!, margin, (i, j) => {
       dx.data[i * c + j] += g; // d max(0, m)/dm = 1 for m > 0
       dx.data[i * c + labels!.data[i]] -= g; // and m = s_j - s_y + margin
     });
   },
+  validates: classLabels('svm_loss'),
   gpu: {
     fwd: ([scores], _y, { margin }) => ({ groups: 1, params: new Params().u32(scores.shape[0], scores.shape[1]).f32(margin) }),
     vjp: ([scores], _y, _wrt, _dx, { margin }) => ({
@@ -48,6 +47,18 @@ export const svm_loss: OpSpec<SvmAttrs> = {
   },
   test: {
     cases: lossCases.map((c) => ({ ...c, attrs: { margin: 1 } })),
+    special: [
+      { inputs: [[[Infinity, 1]], [0]], attrs: { margin: 1 }, y: 0, dy: 1, dx: [[[ANY_ZERO, ANY_ZERO]], null] },
+      { inputs: [[[1, Infinity]], [0]], attrs: { margin: 1 }, y: Infinity, dy: 1, dx: [[[-1, 1]], null] },
+      { inputs: [[[Infinity, Infinity]], [0]], attrs: { margin: 1 }, y: NaN, dy: 1, dx: [[[-1, 1]], null] },
+      { inputs: [[[NaN, 1]], [1]], attrs: { margin: 1 }, y: NaN, dy: 1, dx: [[[1, -1]], null] },
+      { inputs: [[[-Infinity, -Infinity]], [0]], attrs: { margin: 1 }, y: NaN, dy: 1, dx: [[[-1, 1]], null] },
+      { inputs: [[[-Infinity, 1]], [0]], attrs: { margin: 1 }, y: Infinity, dy: 1, dx: [[[-1, 1]], null] },
+      { inputs: [[[1, 0]], [0]], attrs: { margin: 1 }, y: 0, dy: 1, dx: [[[ANY_ZERO, ANY_ZERO]], null] },
+      { inputs: [[[1, 2]], [0]], attrs: { margin: 1 }, y: 2, dy: NaN, dx: [[[NaN, NaN]], null] },
+      { inputs: [[[5, 1]], [0]], attrs: { margin: 1 }, y: 0, dy: NaN, dx: [[[ANY_ZERO, ANY_ZERO]], null] },
+      { inputs: [[[5, 1]], [0]], attrs: { margin: 1 }, y: 0, dy: Infinity, dx: [[[ANY_ZERO, ANY_ZERO]], null] },
+    ],
     golden: [
       // The lecture's 3-class example: scores (cat 3.2, car 5.1, frog -1.7), label cat: 2.9 + 0 = 2.9
       { inputs: [[[3.2, 5.1, -1.7]], [0]], attrs: { margin: 1 }, y: 2.9 },

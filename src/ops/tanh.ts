@@ -6,6 +6,7 @@ export const tanh = unaryOp({
   saves: 'y',
   f: Math.tanh,
   df: (_x, y) => 1 - y * y, // d(tanh x) = (1 - tanh^2 x) dx
+  pytorch: { y: Math.tanh, dx: (_x, y, dy) => dy * (1 - y * y) }, // tanh_backward(grad, result); tanh(-0) = -0
   test: {
     cases: unaryCases,
     golden: [{ inputs: [[0, 1, -0.5]], y: [0, Math.tanh(1), Math.tanh(-0.5)] }],

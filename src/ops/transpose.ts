@@ -49,6 +49,16 @@ export const transpose: OpSpec<TransposeAttrs> = {
       { shapes: [[0, 2]], attrs: { perm: [1, 0] } },
     ],
     golden: [{ inputs: [[[1, 2, 3], [4, 5, 6]]], attrs: { perm: [1, 0] }, y: [[1, 4], [2, 5], [3, 6]] }],
+    // a copy: every value, -0 included, moves unchanged both ways
+    special: [
+      {
+        inputs: [[[NaN, Infinity, -0], [-Infinity, 0, 1]]],
+        attrs: { perm: [1, 0] },
+        y: [[NaN, -Infinity], [Infinity, 0], [-0, 1]],
+        dy: [[-0, NaN], [Infinity, 1], [-Infinity, 0]],
+        dx: [[[-0, Infinity, -Infinity], [NaN, 1, 0]]],
+      },
+    ],
   },
 };
 

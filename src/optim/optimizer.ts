@@ -12,6 +12,8 @@ import { isCachedConstant, Tensor, zeros } from '../tensor.ts';
  */
 export abstract class Optimizer<H> {
   readonly params: readonly Tensor[];
+  /** The learning rate; it may change between steps. */
+  abstract lr: number;
   // Per-parameter state buffers (zero at the start) and step counts, created at the first step.
   readonly #state = new Map<Tensor, { buffers: Tensor[]; steps: number }>();
 

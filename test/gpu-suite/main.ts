@@ -2,7 +2,8 @@
 // reads through puppeteer, and to a table of failures on the page.
 import * as cr from 'chainrule';
 import { registry, updates } from '../../src/ops/index.ts';
-import { checkCase, checkUpdate, TOL, type KernelError } from '../gpu-checks.ts';
+import { checkCase, checkSpecial, checkUpdate, TOL, type KernelError } from '../gpu-checks.ts';
+import { formatSpecial, type SpecialRow } from '../helpers.ts';
 
 interface Result extends KernelError {
   readonly op: string;
@@ -14,6 +15,8 @@ interface SuiteState {
   status: 'running' | 'done' | 'error';
   adapter: string;
   results: Result[];
+  /** IEEE special values: how many elements were compared with PyTorch's tables, and the failures. */
+  special: { checked: number; failures: SpecialRow[] };
   error: string | null;
 }
 
@@ -23,7 +26,7 @@ declare global {
   }
 }
 
-const state: SuiteState = (window.__suite = { status: 'running', adapter: '', results: [], error: null });
+const state: SuiteState = (window.__suite = { status: 'running', adapter: '', results: [], special: { checked: 0, failures: [] }, error: null });
 const progress = document.getElementById('progress')!;
 
 async function main(): Promise<void> {
@@ -36,17 +39,27 @@ async function main(): Promise<void> {
   for (const spec of registry) {
     progress.textContent = `checking ${spec.name}`;
     for (const [i, c] of spec.test.cases.entries()) record(spec.name, JSON.stringify(c), await checkCase(spec, c, i));
+    for (const c of spec.test.special ?? []) {
+      const rows = await checkSpecial(spec, c);
+      state.special.checked += rows.length;
+      state.special.failures.push(...rows.filter((r) => !r.ok));
+    }
   }
   for (const spec of updates) {
     for (const [i, hypers] of spec.test.hypers.entries()) record(spec.name, `hyperparameters ${i}`, await checkUpdate(spec, hypers, i));
   }
   const failures = state.results.filter((r) => !r.ok);
-  progress.textContent = `${state.results.length} kernel checks, ${failures.length} failed`;
+  progress.textContent = `${state.results.length} kernel checks, ${failures.length} failed; ${state.special.checked} special values, ${state.special.failures.length} differ from PyTorch`;
   const table = document.getElementById('results')!;
   for (const f of failures) {
     const p = document.createElement('p');
     p.textContent = `FAILED ${f.kernel} on ${f.case}: error ${f.error}${f.shapeOk ? '' : ' (wrong shape)'}`;
     table.append(p);
+  }
+  if (state.special.failures.length > 0) {
+    const pre = document.createElement('pre');
+    pre.textContent = formatSpecial(state.special.failures);
+    table.append(pre);
   }
   state.status = 'done';
 }

@@ -37,7 +37,7 @@ export class Kernels {
       const bindings = bindingsOf();
       const layout = this.device.createBindGroupLayout({
         label: key,
-        entries: bindings.map((b) => ({ binding: b.binding, visibility: ComputeStage, buffer: { type: b.type } })),
+        entries: bindings.map((b) => ({ binding: b.binding, visibility: ComputeStage, buffer: { type: b.type, hasDynamicOffset: b.dynamic ?? false } })),
       });
       const pipeline = this.device.createComputePipeline({
         label: key,
