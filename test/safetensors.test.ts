@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { OpError } from '../src/errors.ts';
+import { backendFor } from '../src/device.ts';
+import { fail, OpError } from '../src/errors.ts';
 import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors, type RawTensor } from '../src/io/safetensors.ts';
-import { tensor, Tensor } from '../src/tensor.ts';
+import { liveTensors, tensor, Tensor } from '../src/tensor.ts';
 
 // No init(): chainrule computes on the CPU reference until init is called, so none of this needs a GPU.
 
@@ -249,6 +250,101 @@ describe('safetensors: malformed files throw an OpError that names the problem',
   });
 });
 
+describe('safetensors: nesting, repeated keys and odd arguments', () => {
+  it('a header nested deeper than 16 levels is an OpError before JSON.parse, never a stack overflow', () => {
+    const big = (header: string): Uint8Array => {
+      const json = new TextEncoder().encode(header); // file() spreads arrays: too slow for megabytes
+      const out = new Uint8Array(8 + json.length);
+      new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+      out.set(json, 8);
+      return out;
+    };
+    for (const depth of [17, 10_000, 1_000_000]) {
+      loadError(big(`${'['.repeat(depth)}${']'.repeat(depth)}`), /header nests deeper than 16 levels \(character 16: \[+\); a safetensors header needs 3/);
+      loadError(big(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`), /header nests deeper than 16 levels/);
+      loadError(big(`{"a":{"dtype":"F32","shape":${'['.repeat(depth)}`), /header nests deeper than 16 levels/); // never closed
+    }
+    expect(() => loadSafetensors(big('['.repeat(10_000)))).toThrow(/^loadSafetensors: header nests deeper than 16 levels/);
+  });
+
+  it('16 levels are read (unknown fields are ignored); brackets inside strings do not nest', () => {
+    const extra = (levels: number): string => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    // The header, the entry and 14 arrays: 16 levels.
+    expect(decodeSafetensors(file(`{"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0],"x":${extra(14)}}}`)).tensors.a.shape).toEqual([0]);
+    loadError(file(`{"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0],"x":${extra(15)}}}`), /header nests deeper than 16 levels/);
+    const text = `${'[{'.repeat(50_000)}"\\${']}'.repeat(3)}`; // a quote and a backslash inside: escaped in the JSON
+    expect(decodeSafetensors(fileOf({ __metadata__: { [text]: text } })).metadata).toEqual({ [text]: text });
+  });
+
+  it('a key repeated in one object is an OpError (JSON.parse would keep only the last)', () => {
+    const entry = JSON.stringify(a);
+    loadError(file(`{"a":${entry},"a":${entry}}`, f32(1, 2)), /header has the key "a" twice in one object \(character 54\); JSON\.parse would keep only the last/);
+    loadError(file(`{"a":${entry},"\\u0061":${entry}}`, f32(1, 2)), /the key "a" twice/); // the same name, escaped
+    loadError(file('{"a":{"dtype":"I32","dtype":"F32","shape":[2],"data_offsets":[0,8]}}', f32(1, 2)), /the key "dtype" twice/);
+    loadError(file('{"__metadata__":{"k":"1","k":"2"}}'), /the key "k" twice/);
+    loadError(file('{"__metadata__":{},"__metadata__":{}}'), /the key "__metadata__" twice/);
+    // The same key in different objects is fine.
+    const { metadata, tensors } = decodeSafetensors(file(`{"__metadata__":{"a":"x","dtype":"y"},"a":${entry}}`, f32(1, 2)));
+    expect(metadata).toEqual({ a: 'x', dtype: 'y' });
+    expect(tensors.a.data).toEqual(new Float32Array([1, 2]));
+  });
+
+  it('arguments that are not bytes, detached buffers, other views', () => {
+    for (const [bad, shown] of [
+      [null, 'null'],
+      [undefined, 'undefined'],
+      [[1, 2], '\\[1,2\\]'],
+      [{ length: 8 }, '\\{"length":8\\}'],
+      [Symbol('s'), 'a symbol'],
+      [1n, '1n'],
+      [new Map(), 'a Map'],
+    ] as const) {
+      loadError(bad, new RegExp(`expected the file as a Uint8Array or ArrayBuffer, got ${shown}`));
+    }
+    const buffer = new ArrayBuffer(16);
+    const view = new Uint8Array(buffer);
+    structuredClone(buffer, { transfer: [buffer] }); // detaches buffer
+    loadError(buffer, /cannot read the file's bytes from an ArrayBuffer \(a detached ArrayBuffer\?\)/);
+    loadError(view, /file is 0 bytes/);
+    const bytes = encodeSafetensors({ a: { dtype: 'int32', shape: [1], data: Int32Array.of(5) } });
+    expect(decodeSafetensors(new DataView(bytes.buffer) as unknown as Uint8Array).tensors.a.data).toEqual(Int32Array.of(5));
+  });
+
+  it('long names and large values are shown short in messages', () => {
+    let error: Error | undefined;
+    try {
+      decodeSafetensors(fileOf({ ['n'.repeat(10_000)]: { ...a, shape: Array(10_000).fill(-1) } }, f32(1, 2)));
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error).toBeInstanceOf(OpError);
+    expect(error!.message).toMatch(/^loadSafetensors: tensor "n{80}\.\.\." has shape \[-1,-1,.*\.\.\.; expected an array of non-negative integers/);
+    expect(error!.message.split('\n')[0].length).toBeLessThan(300);
+  });
+
+  it('loadSafetensors makes no tensor when the file is rejected (all or nothing)', () => {
+    const b = (begin: number, end: number) => ({ dtype: 'F32', shape: [(end - begin) / 4], data_offsets: [begin, end] });
+    const before = liveTensors().length;
+    // Three good entries, then one that overlaps: decode checks everything before copying anything.
+    expect(() => loadSafetensors(fileOf({ a: b(0, 4), b: b(4, 8), c: b(8, 12), d: b(8, 12) }, f32(1, 2, 3)))).toThrow(/^loadSafetensors: tensors "c" \[8, 12\] and "d" \[8, 12\] overlap/);
+    expect(liveTensors().length).toBe(before);
+
+    // A valid file with a tensor too large for the device (as a GPU's buffer limit would say) is
+    // rejected before the tensors that fit are made.
+    const backend = backendFor('float32');
+    const checkSize = backend.checkSize;
+    backend.checkSize = (op, meta) => {
+      if (meta.shape[0] > 1) fail(op, `tensor [${meta.shape}] is over this device's limit`);
+    };
+    try {
+      expect(() => loadSafetensors(fileOf({ a: b(0, 4), big: b(4, 12) }, f32(1, 2, 3)))).toThrow(/^loadSafetensors: tensor \[2\] is over this device's limit/);
+      expect(liveTensors().length).toBe(before);
+    } finally {
+      backend.checkSize = checkSize;
+    }
+  });
+});
+
 describe('safetensors: bad input to save', () => {
   const ok = (): RawTensor => ({ dtype: 'float32', shape: [2], data: new Float32Array(2) });
 
@@ -272,6 +368,46 @@ describe('safetensors: bad input to save', () => {
     await expect(saveSafetensors(new Map([['', tensor([1])]]))).rejects.toThrow(/^saveSafetensors: tensor name is empty/);
     await expect(saveSafetensors(new Map([[1 as unknown as string, tensor([1])]]))).rejects.toThrow(/^saveSafetensors: tensor names must be strings, got 1/);
     await expect(saveSafetensors({ __metadata__: tensor([1]) })).rejects.toBeInstanceOf(OpError);
+  });
+
+  it('odd arguments are OpErrors too: cyclic, deep, sparse, BigInt, symbols, Maps, class instances', () => {
+    const cyclic: unknown[] = [2];
+    cyclic.push(cyclic);
+    let deep: unknown = [2];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const sparse = [2];
+    sparse.length = 2; // [2, <hole>]: every() would skip the hole
+    for (const [shape, shown] of [
+      [cyclic, '\\[2,\\[2,\\[2,\\[\\.\\.\\.\\]\\]\\]\\]'],
+      [deep, '\\[\\[\\[\\[\\.\\.\\.\\]\\]\\]\\]'],
+      [sparse, '\\[2,undefined\\]'],
+      [[1n], '\\[1n\\]'],
+      [[Symbol('d')], '\\[a symbol\\]'],
+    ] as const) {
+      saveError(() => encodeSafetensors({ a: { ...ok(), shape: shape as unknown as number[] } }), new RegExp(`"a" has shape ${shown}; expected an array of non-negative integers`));
+    }
+    saveError(() => encodeSafetensors({ a: { ...ok(), dtype: Symbol('f32') as unknown as 'float32' } }), /"a" has dtype a symbol; supported/);
+    const cyclicMeta: Record<string, unknown> = {};
+    cyclicMeta.self = cyclicMeta;
+    saveError(() => encodeSafetensors({ a: ok() }, cyclicMeta as Record<string, string>), /__metadata__ value of "self" is \{"self":\{"self":\{"self":\{\.\.\.\}\}\}\}; values must be strings/);
+    saveError(() => encodeSafetensors({ a: ok() }, { n: 1n } as unknown as Record<string, string>), /__metadata__ value of "n" is 1n/);
+    saveError(() => encodeSafetensors({ a: ok() }, new Map([['k', 'v']]) as unknown as Record<string, string>), /__metadata__ must be an object of strings, got a Map/);
+    saveError(() => encodeSafetensors(new Map([['a', ok()]]) as unknown as Record<string, RawTensor>), /expected an object of tensors, got a Map/);
+    saveError(() => encodeSafetensors([ok()] as unknown as Record<string, RawTensor>), /expected an object of tensors, got \[\{"dtype":"float32","shape":\[2\],"data":Float32Array\}\]/);
+  });
+
+  it('saveSafetensors checks every entry before reading any value', async () => {
+    const pending = tensor([1, 2]).mul(2);
+    await expect(saveSafetensors({ pending, w: [1, 2] as unknown as Tensor })).rejects.toThrow(/^saveSafetensors: "w" is \[1,2\], not a Tensor/);
+    expect(pending.storage).toBeNull(); // not computed
+    await expect(saveSafetensors({ pending }, { epoch: 3 as unknown as string })).rejects.toThrow(/^saveSafetensors: __metadata__ value of "epoch" is 3/);
+    expect(pending.storage).toBeNull();
+    class Model {}
+    await expect(saveSafetensors(new Model() as unknown as Record<string, Tensor>)).rejects.toThrow(/^saveSafetensors: expected an object or Map of tensors, got a Model/);
+    const gone = tensor([3]);
+    gone.dispose();
+    await expect(saveSafetensors({ pending, gone })).rejects.toThrow(/^saveSafetensors: .* was disposed; it cannot be used any more/);
+    expect(pending.storage).toBeNull();
   });
 });
 
