@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { wgslShaders } from './src/cli/wgsl-vite.ts';
 
 const src = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta.url));
 
@@ -7,6 +8,8 @@ const src = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta
 // the web's (navigator.gpu, fetch); node.js adds Node's platform (Dawn, the file system) and is the
 // only file that names `webgpu` or `node:*`, which stay imports for Node to resolve.
 export default defineConfig({
+  // `virtual:chainrule/shaders`: the kernels' WGSL, built from shaders/ when loaded (tests, dist).
+  plugins: [wgslShaders()],
   build: {
     lib: { entry: { index: src('index.ts'), node: src('node.ts') }, formats: ['es'] },
     target: 'es2022',

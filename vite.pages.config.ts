@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Connect, type Plugin } from 'vite';
+import { wgslShaders } from './src/cli/wgsl-vite.ts';
 
 // The browser pages (npm run demo, npm run build:pages): the repo root is the site root, so a page
 // at demo/index.html is served at /demo/. Add pages to `pages` below.
@@ -18,7 +19,7 @@ const pages: Record<string, string> = {
 
 export default defineConfig({
   root,
-  plugins: [mnistFiles(), printPageUrls()],
+  plugins: [wgslShaders(), mnistFiles(), printPageUrls()],
   // The pages import 'chainrule' as a browser user does: its web entry, here from the sources.
   resolve: { alias: { chainrule: resolve(root, 'src/index.ts') } },
   server: { host: '127.0.0.1' },

@@ -5,7 +5,11 @@
 fn relu_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = invocation(gid, nwg);
   if (i >= p.n) { return; }
-  y[i] = select(x[i], 0.0, x[i] < 0.0);
+  let v = x[i];
+  // NOTE: a sign-bit test, not v < 0.0: NVIDIA's compiler makes max(v, 0) of the select, which loses
+  // NaN and -0. Negative numbers (sign set, not NaN, not -0) become 0.
+  let negative = (bitcast<u32>(v) >> 31u) == 1u && !is_nan(v) && v != 0.0;
+  y[i] = select(v, 0.0, negative);
 }
 
 @compute @workgroup_size(WG)

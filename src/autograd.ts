@@ -1,124 +1,109 @@
+/** Reverse-mode autodiff over graph values, as in the lecture: VJP nodes in reverse topological order. */
+import { allocate, isFloat } from './dtype.ts';
 import { fail } from './errors.ts';
-import type { Backend } from './backend/backend.ts';
-import { currentBackend } from './device.ts';
-import { formatShape, sameShape, type Shape } from './shape.ts';
-import { vjpOf } from './graph.ts';
-import { isFloat } from './dtype.ts';
-import { isCachedConstant, Tensor } from './tensor.ts';
-
-let gradEnabled = true;
-// Roots of backward() calls (losses) not computed yet: an optimizer step computes them in its plan.
-let roots: { ref: WeakRef<Tensor>; device: Backend }[] = [];
-
-/** Takes the losses that backward() was called on since the last call, still alive and not computed. */
-export function takeRoots(): Tensor[] {
-  // Losses recorded on a device released since (another init) cannot be computed: they are dropped.
-  const device = currentBackend();
-  const alive = roots.filter((r) => r.device === device).map((r) => r.ref.deref()).filter((t): t is Tensor => !!t && !t.computed && !t.failed);
-  roots = [];
-  return alive;
-}
-
-export function isGradEnabled(): boolean {
-  return gradEnabled;
-}
-
-/** Runs fn without recording gradients: results do not require grad (PyTorch's torch.no_grad). */
-export function noGrad<T>(fn: () => T): T {
-  const before = gradEnabled;
-  gradEnabled = false;
-  try {
-    const result = fn();
-    // NOTE: the flag is global and synchronous: an async fn would run its later parts with grad on.
-    if (result instanceof Promise) fail('noGrad', 'fn must be synchronous (it returned a Promise); await outside noGrad');
-    return result;
-  } finally {
-    gradEnabled = before;
-  }
-}
+import { noteRoot } from './executor.ts';
+import { record, vjpOf, type Value } from './graph.ts';
+import { noGrad } from './grad-mode.ts';
+import { add } from './ops/add.ts';
+import { reshape } from './ops/reshape.ts';
+import { sum } from './ops/sum.ts';
+import { formatShape, sameShape, sizeOf, type Shape } from './shape.ts';
+import { isCachedConstant, scalar, upload } from './values.ts';
 
 /**
- * Reverse-mode autodiff, as in the lecture: visit nodes in reverse topological order, apply each
- * op's VJP to the incoming cotangent (no Jacobian is built), sum a broadcast cotangent back to the
- * input's shape, and add cotangents where a value feeds several nodes. Leaves (and tensors with
- * retainGrad) accumulate into .grad. The VJPs are recorded lazily and computed when a gradient is read.
+ * Visits nodes in reverse topological order, applies each op's VJP to the incoming cotangent (no
+ * Jacobian is built), sums a broadcast cotangent back to the input's shape, and adds cotangents where
+ * a value feeds several nodes. Leaves (and values with retainGrad) accumulate into .grad. The VJPs are
+ * recorded lazily and computed when a gradient is read. `seed` defaults to 1 for a one-element root.
  */
-export function backward(root: Tensor, seed?: Tensor): void {
+export function backward(root: Value, seed?: Value): void {
   if (!root.requiresGrad) {
     fail('backward', `${root} does not require grad: none of its inputs has { requiresGrad: true }, or it was computed inside noGrad()`);
   }
-  if (seed !== undefined && !(seed instanceof Tensor && isFloat(seed.dtype))) {
-    fail('backward', `the seed gradient must be a float Tensor, got ${seed instanceof Tensor ? seed.dtype : Array.isArray(seed) ? 'an array (wrap it with cr.tensor)' : typeof seed}`);
-  }
   if (seed === undefined) {
-    if (root.size !== 1) {
+    if (sizeOf(root.shape) !== 1) {
       fail('backward', `output of shape ${formatShape(root.shape)} is not a scalar: pass a seed gradient of the same shape, loss.backward(seed)`);
     }
-    seed = root.onesLike();
+    const dtype = isFloat(root.dtype) ? root.dtype : 'float32';
+    seed = root.shape.length === 0 ? scalar(1, dtype) : upload(allocate(dtype, 1).fill(1), root.shape);
   } else if (!sameShape(seed.shape, root.shape)) {
     fail('backward', `seed gradient shape ${formatShape(seed.shape)} differs from the output shape ${formatShape(root.shape)}`);
   }
-  root.kept = true; // the loss: users read it after the step
-  if (!root.computed) roots.push({ ref: new WeakRef(root), device: currentBackend() });
-  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  root.keep = root.keep === 'grad' ? 'grad' : 'result'; // the loss: users read it after the step
+  noteRoot(root);
+  const grads = new Map<Value, Value>([[root, seed]]);
   noGrad(() => {
     const order = topologicalOrder(root);
     for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i];
-      const dy = grads.get(t)!;
-      grads.delete(t);
-      if (t.isLeaf || t.retainsGrad) {
-        const before = t.peekGrad();
-        const g = before ? before.add(dy) : dy;
-        g.ownedByGrad = g !== seed && !isCachedConstant(g); // the user's seed stays theirs
-        t.grad = g;
+      const v = order[i];
+      const dy = grads.get(v)!;
+      grads.delete(v);
+      if (v.isLeaf || v.retainsGrad) {
+        const g = v.grad ? record(add.spec, [v.grad, dy], {}) : dy;
+        setGrad(v, g);
+        g.gradUnseen = g !== seed && !isCachedConstant(g); // the user's seed stays theirs
       }
-      if (t.isLeaf || t.node?.kind !== 'fwd') continue;
-      t.backwardDone = true;
-      const { op, inputs } = t.node;
-      checkSaved(t);
+      if (v.isLeaf || v.node?.kind !== 'fwd') continue;
+      v.backwardDone = true;
+      checkSaved(v);
+      const { op, reads: inputs } = v.node;
       op.inputs.forEach((spec, wrt) => {
         const x = inputs[wrt];
         if (!spec.differentiable || !x.requiresGrad) return;
-        const dx = unbroadcast(vjpOf(t, wrt, dy), x.shape);
+        const dx = unbroadcast(vjpOf(v, wrt, dy), x.shape);
         const before = grads.get(x);
-        grads.set(x, before ? before.add(dx) : dx); // gradients add at branches
+        grads.set(x, before ? record(add.spec, [before, dx], {}) : dx); // gradients add at branches
       });
     }
   });
 }
 
 /**
- * Throws if an input that t's VJP reads was changed in place (an optimizer step) after t was
+ * Sets v's gradient. Replacing one that only autograd ever held (zeroGrad, or accumulation) frees
+ * its memory at once rather than at garbage collection: a repeated step then gets the same buffers
+ * back, and its bind groups are reused (plan reuse).
+ */
+export function setGrad(v: Value, g: Value | null): void {
+  const old = v.grad;
+  if (g) g.keep = 'grad';
+  v.grad = g;
+  if (old && old !== g && old.gradUnseen && old.uses === 0 && old.storage) old.release();
+}
+
+/**
+ * Throws if an input that v's VJP reads was changed in place (an optimizer step) after v was
  * recorded: the gradient would be taken at the new value (PyTorch raises too).
  */
-function checkSaved(t: Tensor): void {
-  const { op, inputs } = t.node as Extract<Tensor['node'], { kind: 'fwd' }>;
-  if (!t.inputVersions) return;
+function checkSaved(v: Value): void {
+  if (!v.readVersions) return;
+  const { op, reads: inputs } = v.node!;
   for (const i of op.saves.inputs) {
     const x = inputs[i];
-    if (x.version === t.inputVersions[i]) continue;
-    fail('backward', `${t}${t.madeAt} (${op.name}) needs ${x}${x.madeAt} as it was when recorded, but an optimizer step has changed it in place since ` +
-      `(version ${t.inputVersions[i]}, now ${x.version}): call backward() before opt.step(), or compute the loss again`);
+    if (x.version === v.readVersions[i]) continue;
+    fail(
+      'backward',
+      `${v}${v.madeAt} (${op.name}) needs ${x}${x.madeAt} as it was when recorded, but an optimizer step has changed it in place since ` +
+        `(version ${v.readVersions[i]}, now ${x.version}): call backward() before opt.step(), or compute the loss again`,
+    );
   }
 }
 
-/** Tensors that require grad and lead to root, inputs before outputs (iterative DFS). */
-function topologicalOrder(root: Tensor): Tensor[] {
-  const order: Tensor[] = [];
-  const seen = new Set<Tensor>();
-  const stack: [Tensor, boolean][] = [[root, false]];
+/** Values that require grad and lead to root, inputs before outputs (iterative DFS). */
+function topologicalOrder(root: Value): Value[] {
+  const order: Value[] = [];
+  const seen = new Set<Value>();
+  const stack: [Value, boolean][] = [[root, false]];
   while (stack.length > 0) {
-    const [t, expanded] = stack.pop()!;
+    const [v, expanded] = stack.pop()!;
     if (expanded) {
-      order.push(t);
+      order.push(v);
       continue;
     }
-    if (seen.has(t)) continue; // marked when expanded, not when pushed: keeps the order topological
-    seen.add(t);
-    stack.push([t, true]);
-    if (t.isLeaf || t.node?.kind !== 'fwd') continue;
-    const { op, inputs } = t.node;
+    if (seen.has(v)) continue; // marked when expanded, not when pushed: keeps the order topological
+    seen.add(v);
+    stack.push([v, true]);
+    if (v.isLeaf || v.node?.kind !== 'fwd') continue;
+    const { op, reads: inputs } = v.node;
     inputs.forEach((x, i) => {
       if (op.inputs[i].differentiable && x.requiresGrad && !seen.has(x)) stack.push([x, false]);
     });
@@ -127,13 +112,13 @@ function topologicalOrder(root: Tensor): Tensor[] {
 }
 
 /** Sums a cotangent of a broadcast shape back to the shape of the input that was broadcast. */
-export function unbroadcast(g: Tensor, shape: Shape): Tensor {
+export function unbroadcast(g: Value, shape: Shape): Value {
   if (sameShape(g.shape, shape)) return g;
   const lead = g.shape.length - shape.length;
   const axes: number[] = [];
   g.shape.forEach((d, i) => {
     if (i < lead || (shape[i - lead] === 1 && d !== 1)) axes.push(i);
   });
-  const summed = axes.length > 0 ? g.sum(axes, true) : g;
-  return sameShape(summed.shape, shape) ? summed : summed.reshape(shape);
+  const summed = axes.length > 0 ? record(sum.spec, [g], { axes, keepdims: true }) : g;
+  return sameShape(summed.shape, shape) ? summed : record(reshape.spec, [summed], { shape });
 }

@@ -1,8 +1,8 @@
+/** The device: init() picks WebGPU or the CPU reference, dispose() releases it; which backend computes what. */
 import type { Backend } from './backend/backend.ts';
 import { cpu } from './backend/cpu.ts';
 import type { DType } from './dtype.ts';
 import { DeviceError } from './errors.ts';
-import { verifyPending } from './executor.ts';
 import { WebGpuBackend } from './backend/webgpu.ts';
 import { platform } from './platform/platform.ts';
 
@@ -114,12 +114,6 @@ export function dispose(): void {
   backend = cpu;
   if (info.device === 'webgpu') info = cpuInfo('cr.dispose() released the device');
   old.destroy?.();
-}
-
-/** Waits until the device has finished all submitted work (for timing); throws device errors. */
-export async function sync(): Promise<void> {
-  await backend.sync();
-  await verifyPending();
 }
 
 export function currentBackend(): Backend {

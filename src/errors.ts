@@ -24,7 +24,7 @@ export class ShaderError extends ChainruleError {
  */
 export class NumericsError extends ChainruleError {
   override name = 'NumericsError';
-  constructor(detail: string, at: Error = new Error()) {
+  constructor(detail: string, at: Error = here()) {
     super(`${detail}${userFrame(at.stack)}`);
   }
 }
@@ -39,7 +39,7 @@ export class OpError extends ChainruleError {
   constructor(
     readonly op: string,
     readonly detail: string,
-    at: Error = new Error(),
+    at: Error = here(),
   ) {
     super(`${op}: ${detail}${userFrame(at.stack)}`);
   }
@@ -66,8 +66,20 @@ export function assert(condition: unknown, detail: string): asserts condition {
 // NOTE: not `new URL('.', import.meta.url)`: bundlers rewrite that pattern into an asset reference.
 const libraryDir = new URL(import.meta.url).pathname.replace(/[^/]*$/, '');
 
+/**
+ * An Error holding the current stack, deep enough to reach the user's frame below chainrule's own
+ * (V8 keeps 10 frames by default). Cheap: V8 formats the stack only when it is read.
+ */
+export function here(): Error {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 40;
+  const e = new Error();
+  Error.stackTraceLimit = limit;
+  return e;
+}
+
 /** The first stack frame outside chainrule, e.g. "\n    at train.ts:12:7", or "" if none is found. */
-export function userFrame(stack = new Error().stack): string {
+export function userFrame(stack = here().stack): string {
   const frame = firstUserFrame(stack);
   return frame ? `\n    at ${frame}` : '';
 }

@@ -1,4 +1,4 @@
-import { noGrad } from './autograd.ts';
+import { noGrad } from './grad-mode.ts';
 import { isFloat, type Values } from './dtype.ts';
 import { ChainruleError, fail } from './errors.ts';
 import { normals, rng } from './random.ts';

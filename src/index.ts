@@ -2,22 +2,19 @@
  * chainrule: tensors, reverse-mode autograd with a forward and a VJP per op, an independent CPU
  * reference for every op, and numerical gradient checks. See README.md for the tour.
  */
-export { init, deviceInfo, dispose, sync, DeviceError, type DeviceInfo, type DeviceName, type InitOptions } from './device.ts';
+export { init, deviceInfo, dispose, DeviceError, type DeviceInfo, type DeviceName, type InitOptions } from './device.ts';
+export { sync } from './executor.ts';
 export { stats, resetStats, type Stats } from './stats.ts';
 export { memory, type MemoryReport, type MemoryByOrigin } from './memory.ts';
 export { VerifyError } from './verify.ts';
-export { Tensor, tensor, zeros, ones, full, randn, rand, type NestedArray, type TensorLike, type TensorOptions, type RandomOptions } from './tensor.ts';
-export { noGrad } from './autograd.ts';
-export { realizeAll as realize } from './executor.ts';
+export { Tensor, tensor, zeros, ones, full, randn, rand, realizeAll as realize, type NestedArray, type TensorLike, type TensorOptions, type RandomOptions } from './tensor.ts';
+export { noGrad } from './grad-mode.ts';
 export { gradcheck, GradcheckError, type GradcheckOptions } from './gradcheck.ts';
 export { ChainruleError, OpError, InternalError, GpuError, ShaderError, NumericsError } from './errors.ts';
 export type { DType } from './dtype.ts';
 export type { Shape } from './shape.ts';
-export {
-  add, sub, mul, div, maximum, minimum, neg, exp, log, sqrt, reciprocal, sigmoid, tanh, relu, pow,
-  matmul, transpose, reshape, gather, sum, mean, max, softmax, logSoftmax, oneHot, softmaxCrossEntropy, svmLoss, l2, accuracy,
-} from './ops/api.ts';
-export { registry, updates } from './ops/index.ts';
+export * from './ops/index.ts'; // every op: cr.add, cr.softmax, ...
+export { registry, updates } from './ops/registry.ts';
 export type { UpdateSpec, AnyUpdateSpec } from './ops/update.ts';
 export * as optim from './optim/index.ts';
 export * as nn from './nn/index.ts';

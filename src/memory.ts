@@ -2,7 +2,7 @@
 import type { DeviceName } from './device.ts';
 import type { Storage } from './backend/backend.ts';
 import { counters } from './stats.ts';
-import { liveTensors } from './tensor.ts';
+import { liveValues } from './graph.ts';
 
 /** Bytes held by the tensors one line of code made, on one device. */
 export interface MemoryByOrigin {
@@ -25,7 +25,7 @@ export interface MemoryReport {
 export function memory(): MemoryReport {
   const groups = new Map<string, { origin: string; device: DeviceName; tensors: number; bytes: number }>();
   const counted = new Set<Storage>(); // shared values (detach, stateDict) count once
-  for (const t of liveTensors()) {
+  for (const t of liveValues()) {
     const s = t.storage!;
     const origin = t.origin ?? 'chainrule';
     const key = `${s.backend.name} ${origin}`;

@@ -1,13 +1,19 @@
-import { backward } from './autograd.ts';
-import { backendFor } from './device.ts';
+/**
+ * Tensor: what users hold. A thin facade over one graph value (graph.ts) with autograd's handles
+ * (requiresGrad, grad) and a method per op, derived from the op registry; plus the functions that
+ * make tensors from data.
+ */
+import { backward, setGrad } from './autograd.ts';
 import { allocate, checkDType, dtypeOf, isFloat, type DType, type Values } from './dtype.ts';
-import { ChainruleError, fail, firstUserFrame } from './errors.ts';
+import { ChainruleError, fail } from './errors.ts';
 import { read, realize } from './executor.ts';
-import { depsOf, type Node } from './graph.ts';
-import type { Storage } from './backend/backend.ts';
-import * as api from './ops/api.ts';
+import { record, Value, vjpOf } from './graph.ts';
+import { describeArg, setRecorder } from './ops/define.ts';
+import * as ops from './ops/index.ts';
+import type { AnyOpSpec, Call, InputArg } from './ops/spec.ts';
 import { normals, rng } from './random.ts';
 import { checkElements, formatShape, sizeOf, type Shape } from './shape.ts';
+import { scalar, upload } from './values.ts';
 
 export interface TensorOptions {
   dtype?: DType;
@@ -18,199 +24,109 @@ export type NestedArray = number | readonly NestedArray[];
 /** A number or a tensor: numbers in binary ops become constants of the other operand's float type. */
 export type TensorLike = Tensor | number;
 
+/** A method per op: cr.<name>(t, ...rest) as t.<name>(...rest). */
+type OpMethods = {
+  [K in keyof typeof ops]: (typeof ops)[K] extends (x: infer X, ...rest: infer R) => infer Y ? (Tensor extends X ? (...rest: R) => Y : never) : never;
+};
+
+// Interface merging: a Tensor has every op as a method (installed on the prototype below).
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface Tensor extends OpMethods {}
+
 /**
  * An n-dimensional array in a computational graph. Ops record nodes; a value is computed when it is
  * read (`await t.data()`), so a whole step can run as one plan. `grad` is filled by `backward()`.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Tensor {
-  readonly shape: Shape;
-  readonly dtype: DType;
-  /** How this tensor is computed; null for leaves and for realized tensors autograd no longer needs. */
-  node: Node | null;
-  #grad: Tensor | null = null;
-  /** Number of unrealized nodes that read this tensor (the executor frees values no one will read). */
-  uses = 0;
-  /** Set once backward() has recorded the VJPs that read this tensor. */
-  backwardDone = false;
-  /** Kept after a plan even if nothing reads it: a backward root, or on request (keep()). */
-  kept = false;
-  /** A gradient made by backward() that no user has seen (via .grad) yet: freed when replaced. */
-  ownedByGrad = false;
-  /** Held as some tensor's .grad: a user will read it. */
-  held = false;
-  // The owner of the value, shared with the finalizer that frees GPU memory when this tensor is collected.
-  readonly #owner: { storage: Storage | null } = { storage: null };
-  /** Set once the executor has computed the value (it may have freed it since). */
-  computed = false;
-  /** Counts in-place updates of the value (optimizer steps); a node checks its inputs' at run time. */
-  version = 0;
-  /**
-   * Set on tensors an optimizer updates in place (parameters, optimizer state): their pending
-   * readers are tracked so a step can compute them from the old value first.
-   */
-  readers: WeakRef<Tensor>[] | null = null;
-  /** Versions of the node's inputs (depsOf order) when it was recorded, if any input may be updated in place. */
-  readonly inputVersions: readonly number[] | null = null;
-  /** Set by retainGrad(): a non-leaf that keeps its gradient in .grad. */
-  retainsGrad = false;
-  /** Set by dispose(): the value is gone (or goes after its pending readers), and any use throws. */
-  disposed = false;
-  /** The error of the plan that failed to compute this tensor: reading it throws it again. */
-  failed: Error | null = null;
-  #requiresGrad: boolean;
-  /** A leaf starts a graph: made from data, under noGrad, or a gradient. Only leaves fill .grad by default. */
-  readonly isLeaf: boolean;
-  // Captured at creation (cheap: V8 formats the stack only when read) to tell users where a tensor came from.
-  // NOTE: until formatted, V8's stack holds each frame's receiver (the tensor an op was called on);
-  // long-lived internal tensors (scalar constants) skip it, or they would pin those tensors.
-  readonly #creation: Error | null;
+  /** The graph value this tensor stands for (chainrule's own: its lifecycle, node and storage). */
+  readonly value: Value;
 
-  constructor(shape: Shape, dtype: DType, init: { node?: Node; storage?: Storage; requiresGrad?: boolean; traced?: boolean }) {
-    this.#creation = init.traced === false ? null : new Error();
-    this.shape = Object.freeze([...shape]);
-    this.dtype = dtype;
-    this.node = init.node ?? null;
-    if (this.node) {
-      const deps = depsOf(this.node);
-      for (const d of deps) {
-        d.uses++;
-        d.readers?.push(new WeakRef(this));
-      }
-      // Parameters (leaves with requiresGrad) may be updated in place later: note what was read.
-      if (deps.some((d) => d.readers || (d.isLeaf && d.requiresGrad))) this.inputVersions = deps.map((d) => d.version);
-    }
-    this.storage = init.storage ?? null;
-    this.#requiresGrad = init.requiresGrad ?? false;
-    this.isLeaf = !(this.#requiresGrad && this.node?.kind === 'fwd');
+  /** Tensors are made by cr.tensor, cr.zeros, ... and by ops; this wraps a graph value. */
+  constructor(value: Value) {
+    this.value = value;
+    facades.set(value, this);
   }
 
-  /** Where the value lives once computed; null while pending (or after the executor freed it). */
-  get storage(): Storage | null {
-    return this.#owner.storage;
+  get shape(): Shape {
+    return this.value.shape;
   }
 
-  set storage(s: Storage | null) {
-    if (s && !this.#owner.storage) {
-      finalizer.register(this, this.#owner, this.#owner);
-      live.set(this.#owner, new WeakRef(this));
-    } else if (!s && this.#owner.storage) {
-      finalizer.unregister(this.#owner);
-      live.delete(this.#owner);
-    }
-    this.#owner.storage = s;
-  }
-
-  /** The gradient after backward(). Gradients are held: the executor never frees them. */
-  get grad(): Tensor | null {
-    if (this.#grad) this.#grad.ownedByGrad = false; // a user may hold it from now on
-    return this.#grad;
-  }
-
-  /**
-   * Replacing a gradient that only autograd ever held (zeroGrad, or accumulation) frees its memory
-   * at once rather than at garbage collection: a repeated step then gets the same buffers back, and
-   * its bind groups are reused (plan reuse).
-   */
-  set grad(g: Tensor | null) {
-    const old = this.#grad;
-    if (g) g.held = true;
-    this.#grad = g;
-    if (old && old !== g && old.ownedByGrad && old.uses === 0 && old.storage) {
-      old.storage.backend.release(old.storage);
-      old.storage = null;
-    }
-  }
-
-  /** The gradient, for chainrule's own code: unlike .grad, does not hand it to the user. */
-  peekGrad(): Tensor | null {
-    return this.#grad;
-  }
-
-  get requiresGrad(): boolean {
-    return this.#requiresGrad;
-  }
-
-  /** Only leaves (tensors made from data) can start or stop requiring grad. */
-  set requiresGrad(value: boolean) {
-    if (!this.isLeaf) {
-      throw new ChainruleError(`requiresGrad can only be set on leaf tensors; use detach() to cut ${this} from its graph`);
-    }
-    if (value && !isFloat(this.dtype)) throw new ChainruleError(`requiresGrad: ${this} is ${this.dtype}; only float tensors have gradients`);
-    this.#requiresGrad = value;
+  get dtype(): DType {
+    return this.value.dtype;
   }
 
   get ndim(): number {
-    return this.shape.length;
+    return this.value.shape.length;
   }
 
   get size(): number {
-    return sizeOf(this.shape);
+    return sizeOf(this.value.shape);
   }
 
   get shapeString(): string {
-    return formatShape(this.shape);
+    return formatShape(this.value.shape);
+  }
+
+  get requiresGrad(): boolean {
+    return this.value.requiresGrad;
+  }
+
+  /** Only leaves (tensors made from data) can start or stop requiring grad. */
+  set requiresGrad(on: boolean) {
+    if (!this.value.isLeaf) throw new ChainruleError(`requiresGrad can only be set on leaf tensors; use detach() to cut ${this} from its graph`);
+    if (on && !isFloat(this.dtype)) throw new ChainruleError(`requiresGrad: ${this} is ${this.dtype}; only float tensors have gradients`);
+    this.value.requiresGrad = on;
+  }
+
+  /** A leaf starts a graph: made from data, under noGrad, or a gradient. Only leaves fill .grad by default. */
+  get isLeaf(): boolean {
+    return this.value.isLeaf;
+  }
+
+  /** The gradient after backward(). */
+  get grad(): Tensor | null {
+    const g = this.value.grad;
+    if (!g) return null;
+    g.gradUnseen = false; // a user may hold it from now on
+    return tensorOf(g);
+  }
+
+  set grad(g: Tensor | null) {
+    if (g !== null && !(g instanceof Tensor)) fail('grad', `must be a Tensor or null, got ${describeArg(g)}`);
+    setGrad(this.value, g?.value ?? null);
   }
 
   /** "file:line:col" of the user's code that made this tensor, when it can be found. */
   get origin(): string | undefined {
-    return this.#creation ? firstUserFrame(this.#creation.stack) : undefined;
-  }
-
-  /** " (made at file:line)" for messages, or "". */
-  get madeAt(): string {
-    const where = this.origin;
-    return where ? ` (made at ${where})` : '';
-  }
-
-  /** Throws an OpError naming `op` if this tensor cannot be used: disposed, failed, or on a released device. */
-  assertUsable(op: string): this {
-    if (this.disposed) fail(op, `${this}${this.madeAt} was disposed; it cannot be used any more`);
-    if (this.failed) throw this.failed;
-    if (this.storage && !this.storage.backend.live) {
-      fail(op, `${this}${this.madeAt} lived on a WebGPU device that cr.dispose() or a later cr.init() released; tensors do not outlive their device: make it again`);
-    }
-    return this;
-  }
-
-  /**
-   * Frees the value now rather than at garbage collection (GPU memory comes back at once); any later
-   * use of this tensor throws. Computations already recorded that read it still get its value.
-   */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    if (this.uses > 0) return; // the executor frees it after its last pending reader
-    if (this.storage) {
-      this.storage.backend.release(this.storage);
-      this.storage = null;
-    }
-    this.node = null;
+    return this.value.origin;
   }
 
   toString(): string {
-    return `Tensor(${this.dtype} ${this.shapeString}${this.requiresGrad ? ', requiresGrad' : ''})`;
+    return this.value.toString();
   }
 
   /** Computes the value (on the device) without reading it back; returns this. */
   realize(): this {
-    realize([this]);
+    realize([this.value]);
     return this;
   }
 
   /** Keeps this value after the plan that computes it, so reading it later needs no recomputation. */
   keep(): this {
-    this.kept = true;
+    if (this.value.keep === 'plan') this.value.keep = 'result';
     return this;
   }
 
   /**
-   * The values, flat in row-major order: Float32Array (Float64Array for float64) or Int32Array.
+   * The values, flat in row-major order: Float32Array (Float64Array for float64) or Int32Array, as
+   * they are at the moment of the call (the copy starts now, before anything recorded later).
    * `{ verify: true }` checks every node of the computation against the CPU reference, and
    * `{ checkNumerics: true }` every output for NaN and infinities (as init's options do for all).
    */
   data(options: { verify?: boolean; checkNumerics?: boolean } = {}): Promise<Values> {
     try {
-      return read(this, options); // starts the copy now: the values are those of this moment
+      return read(this.value, options);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -229,73 +145,102 @@ export class Tensor {
 
   /** Backpropagates from this tensor; a non-scalar needs a seed gradient of its shape. */
   backward(seed?: Tensor): void {
-    backward(this, seed);
+    this.value.assertUsable('backward');
+    if (seed !== undefined && !(seed instanceof Tensor && isFloat(seed.dtype))) {
+      fail('backward', `the seed gradient must be a float Tensor, got ${seed instanceof Tensor ? seed.dtype : describeArg(seed)}`);
+    }
+    backward(this.value, seed?.value.assertUsable('backward'));
   }
 
   /** Keeps the gradient of this intermediate in .grad after backward() (leaves always keep theirs). */
   retainGrad(): this {
     if (!this.requiresGrad) fail('retainGrad', `${this} does not require grad`);
-    this.retainsGrad = true;
+    this.value.retainsGrad = true;
     return this;
   }
 
   zeroGrad(): void {
-    this.grad = null;
+    setGrad(this.value, null);
   }
 
-  /** The same value as a new leaf outside the graph (shares the computed storage). */
+  /** The same value as a new leaf outside the graph (shares the storage until either is updated in place). */
   detach(): Tensor {
     this.realize();
-    return new Tensor(this.shape, this.dtype, { storage: this.storage!.backend.share(this.storage!) });
+    const s = this.value.storage!;
+    return new Tensor(new Value(this.value, { storage: s.backend.share(s) }));
   }
 
-  onesLike(): Tensor {
-    const dtype = isFloat(this.dtype) ? this.dtype : 'float32';
-    return this.ndim === 0 ? scalar(1, dtype) : full(this.shape, 1, { dtype });
+  /**
+   * Frees the value now rather than at garbage collection (GPU memory comes back at once); any later
+   * use of this tensor throws. Computations already recorded that read it still get its value.
+   */
+  dispose(): void {
+    const v = this.value;
+    if (v.disposed) return;
+    v.disposed = true;
+    if (v.uses > 0) return; // the executor frees it after its last pending reader
+    v.release();
+    v.node = null;
   }
-
-  // Ops (see src/ops/api.ts for the maths and conventions of each).
-  add(b: TensorLike) { return api.add(this, b); }
-  sub(b: TensorLike) { return api.sub(this, b); }
-  mul(b: TensorLike) { return api.mul(this, b); }
-  div(b: TensorLike) { return api.div(this, b); }
-  maximum(b: TensorLike) { return api.maximum(this, b); }
-  minimum(b: TensorLike) { return api.minimum(this, b); }
-  pow(p: number) { return api.pow(this, p); }
-  neg() { return api.neg(this); }
-  exp() { return api.exp(this); }
-  log() { return api.log(this); }
-  sqrt() { return api.sqrt(this); }
-  reciprocal() { return api.reciprocal(this); }
-  sigmoid() { return api.sigmoid(this); }
-  tanh() { return api.tanh(this); }
-  relu() { return api.relu(this); }
-  matmul(b: Tensor) { return api.matmul(this, b); }
-  transpose(axes?: readonly number[]) { return api.transpose(this, axes); }
-  reshape(shape: Shape) { return api.reshape(this, shape); }
-  sum(axis?: number | readonly number[], keepdims = false) { return api.sum(this, axis, keepdims); }
-  mean(axis?: number | readonly number[], keepdims = false) { return api.mean(this, axis, keepdims); }
-  max(axis?: number | readonly number[], keepdims = false) { return api.max(this, axis, keepdims); }
-  softmax(axis = -1) { return api.softmax(this, axis); }
-  logSoftmax(axis = -1) { return api.logSoftmax(this, axis); }
-  oneHot(classes: number) { return api.oneHot(this, classes); }
-  softmaxCrossEntropy(labels: Tensor) { return api.softmaxCrossEntropy(this, labels); }
-  gather(index: Tensor | readonly number[] | Int32Array, options?: { offset?: number; rows?: number }) { return api.gather(this, index, options); }
-  l2() { return api.l2(this); }
 }
 
-// Frees a collected tensor's memory (GPU buffers go back to the pool; CPU values are ordinary garbage).
-const finalizer = new FinalizationRegistry<{ storage: Storage | null }>((owner) => {
-  live.delete(owner);
-  if (owner.storage) owner.storage.backend.release(owner.storage, 'loose');
-});
+// The facade of each value that has one: a value's .grad is the same Tensor each time it is read.
+const facades = new WeakMap<Value, Tensor>();
 
-// Tensors holding a value, by their storage's owner record: what cr.memory() reports.
-const live = new Map<{ storage: Storage | null }, WeakRef<Tensor>>();
+/** The tensor standing for a value (made on first use). */
+export function tensorOf(v: Value): Tensor {
+  return facades.get(v) ?? new Tensor(v);
+}
 
-/** Every tensor that holds a value now (on any device). */
-export function liveTensors(): Tensor[] {
-  return [...live.values()].map((r) => r.deref()).filter((t): t is Tensor => !!t && !!t.storage);
+// The ops as methods: t.softmax(axis) is cr.softmax(t, axis).
+for (const [name, op] of Object.entries(ops)) {
+  Object.defineProperty(Tensor.prototype, name, {
+    value: function (this: Tensor, ...args: unknown[]) {
+      return (op as (...a: unknown[]) => Tensor)(this, ...args);
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
+// How an op call becomes a node: inputs converted, then recorded on the graph.
+setRecorder((spec, call) => tensorOf(record(spec, toInputs(spec, call), call.attrs)));
+
+/** Records an op's spec directly on tensors (tests and benchmarks; users call cr.<name>). */
+export function apply(spec: AnyOpSpec, inputs: readonly Tensor[], attrs: unknown): Tensor {
+  return tensorOf(record(spec, toInputs(spec, { inputs, attrs }), attrs));
+}
+
+/** Records the VJP of y's op for input `wrt` applied to dy (tests and benchmarks; users call backward()). */
+export function applyVjp(y: Tensor, wrt: number, dy: Tensor): Tensor {
+  return tensorOf(vjpOf(y.value, wrt, dy.value));
+}
+
+/**
+ * The values of a call's inputs: tensors as they are; a number, for a float input, a cached constant
+ * of the other operand's float type (float64 stays exact); numbers, for an int32 input (labels,
+ * indices), an int32 tensor.
+ */
+function toInputs(spec: AnyOpSpec, { inputs }: Call<unknown>): Value[] {
+  if (inputs.length !== spec.inputs.length) fail(spec.name, `takes ${spec.inputs.length} input${spec.inputs.length === 1 ? '' : 's'}, got ${inputs.length}`);
+  const like = inputs.find((x): x is Tensor => x instanceof Tensor && isFloat(x.dtype));
+  return inputs.map((x: InputArg, i) => {
+    if (x instanceof Tensor) return x.value;
+    const input = spec.inputs[i];
+    if (typeof x === 'number' && input.number) return scalar(x, like ? like.dtype : 'float32');
+    if ((Array.isArray(x) || x instanceof Int32Array) && input.dtype === 'int32') return labels(spec.name, x);
+    const what = input.dtype === 'int32' ? 'an int32 Tensor or an array of integers' : input.number ? 'a Tensor or a number' : 'a Tensor';
+    return fail(spec.name, `${input.name} must be ${what}, got ${describeArg(x)}`);
+  });
+}
+
+/** Labels or indices given as numbers: an int32 tensor (each must be a 32-bit integer). */
+function labels(op: string, numbers: readonly number[] | Int32Array): Value {
+  const values = Int32Array.from(numbers);
+  values.forEach((v, i) => {
+    if (v !== numbers[i]) fail(op, `label ${numbers[i]} at index ${i} is not a 32-bit integer`);
+  });
+  return upload(values, [values.length]);
 }
 
 /**
@@ -324,6 +269,25 @@ export function tensor(data: NestedArray | ArrayLike<number>, shapeOrOptions?: S
   }
   const dtype = checkDType('tensor', options.dtype) ?? (ArrayBuffer.isView(data) ? dtypeOf(data as unknown as Values) : 'float32');
   return fromValues(toValues(flat, dtype), shape, options.requiresGrad ?? false);
+}
+
+/**
+ * Computes the given tensors together, as one plan (one submit on a GPU): e.g. a training step's
+ * updated parameters, so forward, backward and update share one command buffer.
+ */
+export function realizeAll(tensors: readonly Tensor[]): void {
+  if (!Array.isArray(tensors)) fail('realize', `expects an array of tensors, got ${describeArg(tensors)}`);
+  tensors.forEach((t, i) => {
+    if (!(t instanceof Tensor)) fail('realize', `element ${i} is not a Tensor, got ${describeArg(t)}`);
+  });
+  realize(tensors.map((t) => t.value));
+}
+
+/** A leaf tensor holding `values` (no copy) with this shape. */
+export function fromValues(values: Values, shape: Shape, requiresGrad = false): Tensor {
+  const t = new Tensor(upload(values, shape));
+  if (requiresGrad) t.requiresGrad = true;
+  return t;
 }
 
 function toValues(flat: ArrayLike<number>, dtype: DType): Values {
@@ -361,12 +325,6 @@ function flatten(data: NestedArray): { flat: number[]; shape: number[] } {
   return { flat, shape };
 }
 
-export function fromValues(values: Values, shape: Shape, requiresGrad = false): Tensor {
-  const t = new Tensor(shape, dtypeOf(values), { storage: backendFor(dtypeOf(values)).upload(values) });
-  if (requiresGrad) t.requiresGrad = true;
-  return t;
-}
-
 function nest(flat: number[], shape: Shape): NestedArray {
   if (shape.length === 0) return flat[0];
   const [d, ...rest] = shape;
@@ -377,33 +335,6 @@ function nest(flat: number[], shape: Shape): NestedArray {
 export interface RandomOptions extends TensorOptions {
   /** Same seed, same values on every device and run. */
   seed?: number;
-}
-
-// Scalar constants (numbers in ops, the seed of backward) are uploaded once per device and value.
-const constants = new WeakMap<object, Map<string, Tensor>>();
-
-/** A cached scalar leaf holding `value`: numbers in binary ops, the seed 1 of backward. */
-export function scalar(value: number, dtype: DType): Tensor {
-  const backend = backendFor(dtype);
-  let cache = constants.get(backend);
-  if (!cache) constants.set(backend, (cache = new Map()));
-  const key = `${dtype}:${Object.is(value, -0) ? '-0' : value}`;
-  let t = cache.get(key);
-  if (!t) {
-    if (cache.size >= 1024) cache.clear();
-    const values = allocate(dtype, 1);
-    values[0] = value;
-    cache.set(key, (t = new Tensor([], dtype, { storage: backend.upload(values), traced: false })));
-    cachedConstants.add(t);
-  }
-  return t;
-}
-
-const cachedConstants = new WeakSet<Tensor>();
-
-/** True for the shared scalar constants of scalar(): never a parameter, never updated in place. */
-export function isCachedConstant(t: Tensor): boolean {
-  return cachedConstants.has(t);
 }
 
 /** A tensor filled with `value`. */

@@ -1,9 +1,9 @@
-import { cpu } from './backend/cpu.ts';
+/** Verify mode: each node computed on the device checked against the CPU reference on the same inputs. */
 import type { Storage } from './backend/backend.ts';
+import { cpu } from './backend/cpu.ts';
 import { ChainruleError } from './errors.ts';
-import { depsOf } from './graph.ts';
+import type { Node, Value } from './graph.ts';
 import { formatShape } from './shape.ts';
-import type { Tensor } from './tensor.ts';
 
 /** A node whose device value differs from the CPU reference computed on the same inputs. */
 export class VerifyError extends ChainruleError {
@@ -13,11 +13,11 @@ export class VerifyError extends ChainruleError {
 /** Largest |gpu - cpu| / max(1, |cpu|) accepted: float32 kernels, different summation orders. */
 export const VERIFY_TOL = 1e-3;
 
-/** A node computed on the device, with the values of its inputs there, waiting to be checked. */
+/** A node computed on the device, with the device storages of its reads and output, waiting to be checked. */
 export interface Computed {
-  readonly t: Tensor;
-  readonly node: NonNullable<Tensor['node']>;
-  readonly inputs: Map<Tensor, Storage>;
+  readonly value: Value;
+  readonly node: Node;
+  readonly values: Map<Value, Storage>;
 }
 
 /**
@@ -26,17 +26,17 @@ export interface Computed {
  */
 export async function verifyNodes(computed: readonly Computed[]): Promise<void> {
   const host = new Map<Storage, Storage>(); // device storage -> its values on the CPU
-  const onCpu = async (s: Storage, meta: Tensor): Promise<Storage> => {
+  const onCpu = async (s: Storage, meta: Value): Promise<Storage> => {
     if (s.backend === cpu) return s;
     let h = host.get(s);
     if (!h) host.set(s, (h = cpu.upload(await s.backend.read(s, meta))));
     return h;
   };
-  for (const { t, node, inputs } of computed) {
-    const moved = new Map<Tensor, Storage>();
-    for (const d of depsOf(node)) moved.set(d, await onCpu(inputs.get(d)!, d));
-    const want = cpu.peek(cpu.run(node, t, (d) => moved.get(d)!))!;
-    const got = cpu.peek(await onCpu(inputs.get(t)!, t))!;
+  for (const { value, node, values } of computed) {
+    const reads = await Promise.all(node.reads.map((r) => onCpu(values.get(r)!, r)));
+    const { op, kind, wrt, attrs, inputs } = node;
+    const want = cpu.peek(cpu.run({ op, kind, wrt, attrs, reads, readMetas: node.reads, inputs, out: value }))!;
+    const got = cpu.peek(await onCpu(values.get(value)!, value))!;
     let worst = 0;
     let at = 0;
     for (let i = 0; i < want.length; i++) {
@@ -45,12 +45,12 @@ export async function verifyNodes(computed: readonly Computed[]): Promise<void> 
       if (bad || e > worst) [worst, at] = [bad ? Infinity : e, i];
     }
     if (worst > VERIFY_TOL) {
-      const kernel = node.kind === 'fwd' ? `${node.op.name}_fwd` : `${node.op.name}_vjp (input ${node.wrt})`;
-      const args = depsOf(node).map((d) => `${formatShape(d.shape)}`).join(', ');
+      const kernel = kind === 'fwd' ? `${op.name}_fwd` : `${op.name}_vjp (input ${wrt})`;
+      const args = node.reads.map((r) => formatShape(r.shape)).join(', ');
       throw new VerifyError(
-        `verify: ${kernel} -> ${formatShape(t.shape)} differs from the CPU reference: max error ${worst.toExponential(2)} ` +
+        `verify: ${kernel} -> ${formatShape(value.shape)} differs from the CPU reference: max error ${worst.toExponential(2)} ` +
           `(relative to max(1, |cpu|)) at element ${at}: device ${got[at]}, cpu ${want[at]}; inputs ${args}` +
-          (t.origin ? `\n    tensor made at ${t.origin}` : ''),
+          (value.origin ? `\n    tensor made at ${value.origin}` : ''),
       );
     }
   }

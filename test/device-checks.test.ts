@@ -4,8 +4,8 @@
 // `validates`, forward and each VJP.
 import * as cr from 'chainrule';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, vjpOf } from '../src/graph.ts';
-import { registry } from '../src/ops/index.ts';
+import { apply, applyVjp as vjpOf } from '../src/tensor.ts';
+import { registry } from '../src/ops/registry.ts';
 import type { AnyOpSpec, Arg } from '../src/ops/spec.ts';
 import { fromValues } from '../src/tensor.ts';
 import { randomInputs, toFloat32 } from './helpers.ts';

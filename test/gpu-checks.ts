@@ -1,8 +1,8 @@
 // The registry checks on a device, shared by the Node suite (test/gpu-ops.test.ts) and the
 // headless-Chrome suite (test/gpu-suite/): each kernel against the CPU reference on the same
 // float32 inputs. Returns errors; the caller asserts them.
-import { applyUpdates } from '../src/executor.ts';
-import { apply, vjpOf } from '../src/graph.ts';
+import { applyUpdates, trackReaders } from '../src/executor.ts';
+import { apply, applyVjp as vjpOf } from '../src/tensor.ts';
 import type { AnyOpSpec, SpecialCase, TestCase } from '../src/ops/spec.ts';
 import type { AnyUpdateSpec } from '../src/ops/update.ts';
 import { fromValues, zeros, type Tensor } from '../src/tensor.ts';
@@ -66,14 +66,14 @@ export async function checkUpdate(spec: AnyUpdateSpec, hypers: readonly unknown[
   const n = 1000; // not a multiple of the workgroup
   const p0 = Float32Array.from(randomCotangent(n, 100 + i));
   const param = fromValues(p0.slice(), [n]);
-  param.readers = [];
+  trackReaders(param.value);
   const state = spec.state.map(() => zeros([n]).realize());
-  for (const s of state) s.readers = [];
+  for (const s of state) trackReaders(s.value);
   const want = Float64Array.from(p0);
   const wantState = spec.state.map(() => new Float64Array(n));
   hypers.forEach((h, k) => {
     const g = Float32Array.from(randomCotangent(n, 200 + 10 * i + k));
-    applyUpdates([{ spec, hyper: h, param, grad: fromValues(g, [n]), state }]);
+    applyUpdates([{ spec, hyper: h, param: param.value, grad: fromValues(g, [n]).value, state: state.map((s) => s.value) }]);
     spec.step(want, Float64Array.from(g), wantState, h);
   });
   const out: KernelError[] = [{ kernel: `${spec.name}_step (param)`, error: maxError(await param.data(), want), shapeOk: true }];

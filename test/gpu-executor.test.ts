@@ -126,7 +126,7 @@ describe('webgpu executor', () => {
     const loss = h.exp().sum();
     loss.backward();
     cr.realize([a.grad!]);
-    expect(h.storage).toBeNull(); // freed at its last use
+    expect(h.value.storage).toBeNull(); // freed at its last use
     expect(Array.from(await h.data())).toEqual([2, 4, 6]);
   });
 
@@ -200,10 +200,9 @@ describe('verify mode', () => {
 
   it('names the first node that differs, its shapes, the error and the line that made it', async () => {
     const { relu } = await import('../src/ops/relu.ts');
-    const { apply } = await import('../src/graph.ts');
+    const { apply } = await import('../src/tensor.ts');
     // A CPU reference that disagrees with shaders/relu.wgsl (identity instead of max(0, x)).
-    const wrong = { ...relu, fwd: relu.fwd.bind(null), test: relu.test } as typeof relu;
-    wrong.fwd = ([x], y) => y.data.set(x.data);
+    const wrong: typeof relu.spec = { ...relu.spec, fwd: ([x], y) => y.data.set(x.data) };
     const y = apply(wrong, [cr.tensor([-1, 2, -3])], {}).mul(2);
     await expect(y.data({ verify: true })).rejects.toThrow(
       /^verify: relu_fwd -> \[3\] differs from the CPU reference: max error 1\.00e\+0 .* at element 0: device 0, cpu -1; inputs \[3\]\n {4}tensor made at .*gpu-executor\.test\.ts/,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as cr from 'chainrule';
-import { registry } from '../src/ops/index.ts';
+import { registry } from '../src/ops/registry.ts';
 import type { AnyOpSpec } from '../src/ops/spec.ts';
 import { checkCase, checkSpecial, TOL } from './gpu-checks.ts';
 import { formatSpecial } from './helpers.ts';

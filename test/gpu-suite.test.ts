@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { registry, updates } from '../src/ops/index.ts';
+import { registry, updates } from '../src/ops/registry.ts';
 import { collectConsoleErrors } from './browser.ts';
 import { formatSpecial, specialCount } from './helpers.ts';
 import { servedPages } from './pages-fixture.ts';

@@ -13,7 +13,7 @@ export function randomInputs(spec: AnyOpSpec, c: TestCase<unknown>, seed: number
     const args = spec.inputs.map((input, i): Arg => {
       const shape = c.shapes[i];
       const n = sizeOf(shape);
-      if (input.dtype === 'int32') {
+      if (input.dtype === 'int32' || c.ints?.includes(i)) {
         const classes = c.classes ?? 2;
         return { shape, dtype: 'int32', data: Int32Array.from({ length: n }, () => Math.floor(next() * classes)) };
       }

@@ -64,7 +64,7 @@ describe.each(['cpu', 'webgpu'] as const)('on %s', (device) => {
     x.dispose();
     expect(() => x.mul(3)).toThrow(/was disposed/);
     expect((await y.data())[0]).toBeCloseTo((await cr.randn([64, 64], { seed: 2 }).data())[0] * 2, 5);
-    expect(x.storage).toBeNull();
+    expect(x.value.storage).toBeNull();
   });
 
   it('cr.memory() groups live tensors by the line that made them, largest first', async () => {

@@ -6,7 +6,7 @@ import { init } from '../src/device.ts';
 import { OpError } from '../src/errors.ts';
 import { node } from '../src/platform/node.ts';
 import { usePlatform, web } from '../src/platform/platform.ts';
-import { liveTensors } from '../src/tensor.ts';
+import { liveValues as liveTensors } from '../src/graph.ts';
 
 /** An IDX file: zero magic, the type byte, the dims, big-endian u32 sizes, then the data. */
 function idx(dims: number[], data: ArrayLike<number>, type = 0x08): Uint8Array {

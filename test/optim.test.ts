@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as cr from 'chainrule';
-import { updates } from '../src/ops/index.ts';
+import { updates } from '../src/ops/registry.ts';
 import type { AnyUpdateSpec } from '../src/ops/update.ts';
 import { checkUpdate } from './gpu-checks.ts';
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { backendFor } from '../src/device.ts';
 import { fail, OpError } from '../src/errors.ts';
 import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors, type RawTensor } from '../src/io/safetensors.ts';
-import { liveTensors, tensor, Tensor } from '../src/tensor.ts';
+import { liveValues as liveTensors } from '../src/graph.ts';
+import { tensor, Tensor } from '../src/tensor.ts';
 
 // No init(): chainrule computes on the CPU reference until init is called, so none of this needs a GPU.
 
@@ -399,15 +400,15 @@ describe('safetensors: bad input to save', () => {
   it('saveSafetensors checks every entry before reading any value', async () => {
     const pending = tensor([1, 2]).mul(2);
     await expect(saveSafetensors({ pending, w: [1, 2] as unknown as Tensor })).rejects.toThrow(/^saveSafetensors: "w" is \[1,2\], not a Tensor/);
-    expect(pending.storage).toBeNull(); // not computed
+    expect(pending.value.storage).toBeNull(); // not computed
     await expect(saveSafetensors({ pending }, { epoch: 3 as unknown as string })).rejects.toThrow(/^saveSafetensors: __metadata__ value of "epoch" is 3/);
-    expect(pending.storage).toBeNull();
+    expect(pending.value.storage).toBeNull();
     class Model {}
     await expect(saveSafetensors(new Model() as unknown as Record<string, Tensor>)).rejects.toThrow(/^saveSafetensors: expected an object or Map of tensors, got a Model/);
     const gone = tensor([3]);
     gone.dispose();
     await expect(saveSafetensors({ pending, gone })).rejects.toThrow(/^saveSafetensors: .* was disposed; it cannot be used any more/);
-    expect(pending.storage).toBeNull();
+    expect(pending.value.storage).toBeNull();
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { registry } from '../src/ops/index.ts';
+import { registry } from '../src/ops/registry.ts';
 import type { AnyOpSpec } from '../src/ops/spec.ts';
 import { formatSpecial, specialOnCpu, specialRows } from './helpers.ts';
 

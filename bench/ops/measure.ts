@@ -1,7 +1,7 @@
 // Builds one benchmark's inputs on the current device and times its kernels: an op's forward
 // (apply + realize), its VJPs (vjpOf + realize, with y and dy already computed), an update's step.
 import { applyUpdates } from '../../src/executor.ts';
-import { apply, vjpOf } from '../../src/graph.ts';
+import { apply, applyVjp as vjpOf } from '../../src/tensor.ts';
 import { fromValues, type Tensor } from '../../src/tensor.ts';
 import { sizeOf } from '../../src/shape.ts';
 import { time } from '../pages/common.ts';
@@ -38,7 +38,7 @@ export function prepare(bench: Bench, c: Sized, seed: number): Prepared {
     const param = keep(fromValues(values[0], [n]));
     const grad = keep(fromValues(cotangent(n, seed + 1), [n]));
     const state = bench.spec.state.map(() => keep(fromValues(new Float32Array(n), [n])));
-    runs.set('step', () => applyUpdates([{ spec: bench.spec, hyper: bench.hyper, param, grad, state }]));
+    runs.set('step', () => applyUpdates([{ spec: bench.spec, hyper: bench.hyper, param: param.value, grad: grad.value, state: state.map((s) => s.value) }]));
   } else {
     const { op } = bench;
     const inputs = values.map((v, i) => keep(fromValues(v, c.shapes[i], op.inputs[i].differentiable)));
@@ -69,9 +69,7 @@ export function prepare(bench: Bench, c: Sized, seed: number): Prepared {
 }
 
 function free(t: Tensor | null): void {
-  if (!t?.storage) return;
-  t.storage.backend.release(t.storage);
-  t.storage = null;
+  t?.value.release();
 }
 
 /**

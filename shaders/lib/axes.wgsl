@@ -15,3 +15,4 @@ fn part(g: u32, start: u32, step: u32) -> f32 {
   for (var r = start; r < p.count; r += step) { s += x[base + offset(r, p.nr, p.rshape, p.rstr)]; }
   return s;
 }
+// #import reduce

@@ -29,3 +29,4 @@ fn operands(i: u32) -> vec2u {
   }
   return at;
 }
+// #import common

@@ -1,5 +1,6 @@
-// Shared by every kernel: 64-wide workgroups on a 2-D grid (no dimension over 65535 workgroups).
-const WG: u32 = 64u;
+// Shared by every kernel: workgroups of WG invocations on a 2-D grid (no dimension over 65535
+// workgroups). WG is not defined in any file: every module starts with `const WG: u32 = WORKGROUP;`
+// (src/ops/params.ts, put there by src/backend/webgpu/kernels.ts), the number launches divide by.
 
 // Flat index of this invocation (threads mode) or of this workgroup (groups mode; not named
 // `workgroup`, a WGSL keyword that parsers such as wgsl_reflect reject as a function name).

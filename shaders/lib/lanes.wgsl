@@ -21,3 +21,4 @@ fn lane_exp_sum(b: u32, m: f32) -> f32 {
   for (var j = 0u; j < p.n; j++) { s += exp_ieee(x[b + j * p.inner] - m); }
   return s;
 }
+// #import common

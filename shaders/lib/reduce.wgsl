@@ -14,7 +14,7 @@ fn offset(i: u32, n: u32, shape: array<vec4u, 2>, strides: array<vec4u, 2>) -> u
   return at;
 }
 
-// Sum of v over the workgroup's 64 invocations; every invocation gets the result.
+// Sum of v over the workgroup's WG invocations; every invocation gets the result.
 fn tree_sum(lid: u32, v: f32) -> f32 {
   red_v[lid] = v;
   workgroupBarrier();
@@ -49,3 +49,4 @@ fn tree_argmax(lid: u32, v: f32, i: u32) -> u32 {
   workgroupBarrier();
   return win;
 }
+// #import common

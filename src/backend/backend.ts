@@ -1,8 +1,10 @@
+/**
+ * A backend runs one kernel on storages, named by the op's bindings (kernelReads), and keeps their
+ * memory. It knows ops and storages, never graphs or tensors. Implemented by the CPU reference and WebGPU.
+ */
 import type { Values } from '../dtype.ts';
-import type { Node } from '../graph.ts';
-import type { Meta } from '../ops/spec.ts';
+import type { AnyOpSpec, Meta } from '../ops/spec.ts';
 import type { AnyUpdateSpec } from '../ops/update.ts';
-import type { Tensor } from '../tensor.ts';
 
 /** Where a tensor's value lives; opaque outside its backend. */
 export interface Storage {
@@ -31,19 +33,34 @@ export interface CheckSite {
   explain(found: Invalid): Error | Promise<Error>;
 }
 
-/** A device that computes nodes. The CPU reference and WebGPU implement the same verbs. */
+/** One kernel to run: an op's forward, or its VJP for input `wrt`, on the storages it reads. */
+export interface KernelCall {
+  readonly op: AnyOpSpec;
+  readonly kind: 'fwd' | 'vjp';
+  readonly wrt: number;
+  readonly attrs: unknown;
+  /** The storages of kernelReads(op, kind), in that order, and their shapes and dtypes. */
+  readonly reads: readonly Storage[];
+  readonly readMetas: readonly Meta[];
+  /** Shapes and dtypes of all the op's inputs (a VJP reads only the saved ones). */
+  readonly inputs: readonly Meta[];
+  /** The output: y for a forward, dx for a VJP. */
+  readonly out: Meta;
+  /** When the output will be freed (a GPU keeps a buffer pool per lane). */
+  readonly lane?: Lane;
+  /** Where a GPU kernel that validates labels or indices reports an invalid one (the CPU throws at once). */
+  readonly site?: CheckSite;
+}
+
+/** A device that computes kernels. The CPU reference and WebGPU implement the same verbs. */
 export interface Backend {
   readonly name: 'cpu' | 'webgpu';
   /** False once the device is released (cr.dispose(), or another cr.init()): its storages are gone. */
   readonly live: boolean;
   /** Stores values given by the user. */
   upload(values: Values): Storage;
-  /**
-   * Computes (or, on a GPU, encodes) one node; `input` gives the storage of each tensor it reads,
-   * `lane` when the value will be freed (a GPU keeps a buffer pool per lane). A GPU's kernels that
-   * validate labels or indices report to `site` (the CPU throws at once instead).
-   */
-  run(node: Node, out: Meta, input: (t: Tensor) => Storage, lane?: Lane, site?: CheckSite): Storage;
+  /** Computes (or, on a GPU, encodes) one kernel; returns the output's storage. */
+  run(call: KernelCall): Storage;
   /**
    * Runs an optimizer update in place (or, on a GPU, encodes it): rewrites the param and state
    * storages from grad. `n` is the number of elements of the parameter.

@@ -1,12 +1,10 @@
+/** The reference device: values are typed arrays in JS memory, kernels are the specs' CPU code. */
 import { allocate, type Values } from '../dtype.ts';
 import { assert } from '../errors.ts';
-import type { Node } from '../graph.ts';
-import type { Arg, Meta } from '../ops/spec.ts';
+import { runReference, type Arg } from '../ops/spec.ts';
 import { sizeOf } from '../shape.ts';
-import type { Tensor } from '../tensor.ts';
 import type { Backend, Storage } from './backend.ts';
 
-/** The reference device: values are typed arrays in JS memory, kernels are the specs' CPU code. */
 class CpuStorage implements Storage {
   refs = 1;
   constructor(
@@ -25,33 +23,13 @@ export const cpu: Backend = {
   upload(values) {
     return new CpuStorage(cpu, values);
   },
-  run(node: Node, out: Meta, input: (t: Tensor) => Storage) {
-    const argOf = (t: Tensor): Arg => {
-      const s = input(t);
-      assert(s instanceof CpuStorage, `${t} is not on the CPU`);
-      return { shape: t.shape, dtype: t.dtype, data: s.values };
-    };
+  run({ op, kind, wrt, attrs, reads, readMetas, inputs, out }) {
+    const args = reads.map((s, k): Arg => {
+      assert(s instanceof CpuStorage, `${op.name}_${kind}: read ${k} is not on the CPU`);
+      return { ...readMetas[k], data: s.values };
+    });
     const y: Arg = { ...out, data: allocate(out.dtype, sizeOf(out.shape)) };
-    const v = node.op.validates;
-    if (v) {
-      // Labels or indices: the op's check throws an OpError for the first invalid one.
-      const [reads, metas] = node.kind === 'fwd' ? [node.inputs, node.inputs] : [node.x, node.xMeta];
-      const t = reads[v.input];
-      if (t) v.check(argOf(t).data, metas, node.attrs);
-    }
-    if (node.kind === 'fwd') {
-      node.op.fwd(node.inputs.map(argOf), y, node.attrs);
-    } else {
-      assert(node.op.vjp, `${node.op.name} has no VJP`);
-      const ctx = {
-        x: node.x.map((t) => (t ? argOf(t) : null)),
-        xMeta: node.xMeta,
-        y: node.y ? argOf(node.y) : null,
-        dy: argOf(node.dy),
-        attrs: node.attrs,
-      };
-      node.op.vjp(ctx, node.wrt, y);
-    }
+    runReference(op, kind, wrt, attrs, args, inputs, y);
     return new CpuStorage(cpu, y.data);
   },
   update(spec, hyper, _n, grad, param, state) {

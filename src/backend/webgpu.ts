@@ -1,12 +1,10 @@
 import { dtypeOf, type DType, type Values } from '../dtype.ts';
 import { assert, fail, GpuError, OpError } from '../errors.ts';
-import type { Node } from '../graph.ts';
-import type { Meta } from '../ops/spec.ts';
-import { Params } from '../ops/params.ts';
+import { kernelReads, type Meta } from '../ops/spec.ts';
+import { Params, WORKGROUP } from '../ops/params.ts';
 import { formatShape, sizeOf } from '../shape.ts';
 import { counters } from '../stats.ts';
-import type { Tensor } from '../tensor.ts';
-import type { Backend, CheckSite, Lane, Storage } from './backend.ts';
+import type { Backend, CheckSite, KernelCall, Lane, Storage } from './backend.ts';
 import { BufferUsage, MapRead } from './webgpu/gpu.ts';
 import { Kernels, type Kernel } from './webgpu/kernels.ts';
 import { updateBindings, type AnyUpdateSpec } from '../ops/update.ts';
@@ -120,35 +118,23 @@ export class WebGpuBackend implements Backend {
     return new GpuStorage(this, buffer, values.byteLength, dtype, dtype === 'int32' ? values.slice() : undefined);
   }
 
-  run(node: Node, out: Meta, input: (t: Tensor) => Storage, lane: Lane = 'loose', site?: CheckSite): Storage {
-    const { op, attrs } = node;
-    const kind = node.kind;
+  run({ op, kind, wrt, attrs, reads, readMetas, inputs, out, lane = 'loose', site }: KernelCall): Storage {
     const kernel = this.kernels.get(op, kind);
-    const dispatch =
-      kind === 'fwd' ? op.gpu.fwd(node.inputs, out, attrs) : op.gpu.vjp!(node.xMeta, node.dy, node.wrt, out, attrs);
+    const dispatch = kind === 'fwd' ? op.gpu.fwd(inputs, out, attrs) : op.gpu.vjp!(inputs, readMetas[readMetas.length - 1], wrt, out, attrs);
     const bytes = sizeOf(out.shape) * 4;
-    const buffer = this.#acquire(bytes, lane);
-    const y = new GpuStorage(this, buffer, bytes, out.dtype);
+    const y = new GpuStorage(this, this.#acquire(bytes, lane), bytes, out.dtype);
     counters.liveTensors++;
-    const byName = new Map<string, Tensor | GpuStorage>();
-    if (kind === 'fwd') {
-      op.inputs.forEach((spec, i) => byName.set(spec.name, node.inputs[i]));
-      byName.set('y', y);
-    } else {
-      op.inputs.forEach((spec, i) => node.x[i] && byName.set(spec.name, node.x[i]!));
-      if (node.y) byName.set('y', node.y);
-      byName.set('dy', node.dy);
-      byName.set('dx', y);
-    }
-    const buffers = kernel.bindings.map((b): GpuStorage | GPUBuffer => {
-      if (b.name === 'p') return this.#uniform(dispatch.params.bytes());
-      if (b.name === 'err') return this.#checks.buffer;
+    // The kernel's bindings by name: what it reads (kernelReads), its output, params and error slot.
+    const byName = new Map<string, GpuStorage | GPUBuffer>(kernelReads(op, kind).map((r, k) => [r.name, reads[k] as GpuStorage]));
+    byName.set(kind === 'fwd' ? 'y' : 'dx', y);
+    byName.set('p', this.#uniform(dispatch.params.bytes()));
+    byName.set('err', this.#checks.buffer);
+    const buffers = kernel.bindings.map((b) => {
       const s = byName.get(b.name);
-      const storage = s instanceof GpuStorage || s === undefined ? s : input(s);
-      assert(storage instanceof GpuStorage, `${op.name}_${kind}: binding ${b.name} has no GPU value`);
-      return storage;
+      assert(s instanceof GpuStorage ? s.backend === this : s !== undefined, `${op.name}_${kind}: binding ${b.name} has no value on this device`);
+      return s!;
     });
-    const groups = dispatch.groups ?? Math.ceil((dispatch.threads ?? 0) / 64);
+    const groups = dispatch.groups ?? Math.ceil((dispatch.threads ?? 0) / WORKGROUP);
     const checked = kernel.bindings.some((b) => b.dynamic);
     if (checked && groups > 0 && this.#checks.full) this.#drain();
     const offsets = checked && groups > 0 ? [this.#checks.slot(site ?? unexplained(op.name))] : [];
@@ -158,7 +144,7 @@ export class WebGpuBackend implements Backend {
 
   checkFinite(storage: Storage, n: number, site: CheckSite): undefined {
     const kernel = this.kernels.entry('check_finite', 'check_finite', () => CHECK_FINITE);
-    const groups = Math.ceil(n / 8 / 64);
+    const groups = Math.ceil(n / 8 / WORKGROUP); // 8 elements per invocation
     if (groups === 0) return undefined;
     if (this.#checks.full) this.#drain();
     const uniform = this.#uniform(new Params().u32(n).bytes());
@@ -171,7 +157,7 @@ export class WebGpuBackend implements Backend {
   update(spec: AnyUpdateSpec, hyper: unknown, n: number, grad: Storage, param: Storage, state: readonly Storage[]): void {
     const kernel = this.kernels.entry(spec.name, `${spec.name}_step`, () => updateBindings(spec));
     const uniform = this.#updateUniform(param as GpuStorage, spec.name, spec.params(n, hyper).bytes());
-    this.#dispatch(spec.name, kernel, [uniform, grad as GpuStorage, param as GpuStorage, ...(state as GpuStorage[])], Math.ceil(n / 64));
+    this.#dispatch(spec.name, kernel, [uniform, grad as GpuStorage, param as GpuStorage, ...(state as GpuStorage[])], Math.ceil(n / WORKGROUP));
   }
 
   /** Encodes one dispatch of `groups` workgroups (on a 2-D grid) with its bind group, from the cache. */

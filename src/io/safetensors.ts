@@ -158,7 +158,7 @@ export async function saveSafetensors(params: Record<string, Tensor> | Map<strin
   for (const [name, t] of params instanceof Map ? params : Object.entries(params)) {
     checkName(name);
     if (!(t instanceof Tensor)) fail(SAVE, `${quote(name)} is ${describe(t)}, not a Tensor`);
-    t.assertUsable(SAVE);
+    t.value.assertUsable(SAVE);
     named.push([name, t]);
   }
   if (metadata !== undefined) checkMetadata(SAVE, metadata);

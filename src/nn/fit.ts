@@ -1,8 +1,8 @@
-import { noGrad } from '../autograd.ts';
+import { noGrad } from '../grad-mode.ts';
 import { fail, NumericsError } from '../errors.ts';
 import { Batches } from '../data/batches.ts';
 import { Optimizer } from '../optim/optimizer.ts';
-import { accuracy } from '../ops/api.ts';
+import { accuracy } from '../ops/index.ts';
 import { fromValues, Tensor } from '../tensor.ts';
 import { RunningMean } from './metrics.ts';
 import { Module } from './module.ts';

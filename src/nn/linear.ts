@@ -1,6 +1,6 @@
 import { fail } from '../errors.ts';
 import { normals, rng } from '../random.ts';
-import { noGrad } from '../autograd.ts';
+import { noGrad } from '../grad-mode.ts';
 import type { Meta } from '../ops/spec.ts';
 import { tensor, zeros, type Tensor } from '../tensor.ts';
 import { Module } from './module.ts';

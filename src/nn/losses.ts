@@ -1,5 +1,5 @@
 import { fail } from '../errors.ts';
-import * as api from '../ops/api.ts';
+import * as api from '../ops/index.ts';
 import type { Tensor } from '../tensor.ts';
 
 /** L2 regularisation as in the lecture's SVM/softmax assignment: loss + reg * sum of W^2 over `weights`. */

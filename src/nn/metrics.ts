@@ -1,4 +1,4 @@
-import { noGrad } from '../autograd.ts';
+import { noGrad } from '../grad-mode.ts';
 import { fail } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 

@@ -52,7 +52,7 @@ export abstract class Module {
     for (const [name, like] of Object.entries(want)) {
       const v = state[name];
       if (!(v instanceof Tensor)) fail('loadStateDict', `missing key "${name}" (${formatShape(like.shape)})`);
-      v.assertUsable('loadStateDict');
+      v.value.assertUsable('loadStateDict');
       if (!sameShape(v.shape, like.shape)) fail('loadStateDict', `"${name}" has shape ${formatShape(v.shape)}, the model needs ${formatShape(like.shape)}`);
       if (v.dtype !== like.dtype) fail('loadStateDict', `"${name}" is ${v.dtype}, the model needs ${like.dtype}`);
       values.set(name, v);
@@ -62,7 +62,7 @@ export abstract class Module {
 
   /** Writes each parameter from the state dict entry of its name (used by loadStateDict, which checks them). */
   loadFrom(value: (name: string) => Tensor): void {
-    for (const [name, p] of this.namedParameters()) assign(p, value(name));
+    for (const [name, p] of this.namedParameters()) assign(p.value, value(name).value);
   }
 }
 

@@ -1,14 +1,17 @@
+import { defineOp } from './define.ts';
+import type { Tensor } from '../tensor.ts';
 import { classLabels } from './labels.ts';
 import { lossCases, lossInfer } from './loss.ts';
 import { Params } from './params.ts';
-import type { OpSpec } from './spec.ts';
+import type { OpSpec, Call } from './spec.ts';
 
 /**
  * The fraction of rows whose first maximum score is at the label: (1/N) sum_i [argmax_j s_ij = y_i].
  * A metric, not differentiable; computed on the device so training can skip per-step readbacks.
  */
-export const accuracy: OpSpec<Record<string, never>> = {
+export const accuracy = defineOp({
   name: 'accuracy',
+  call: (scores: Tensor, labels: Tensor | readonly number[] | Int32Array): Call<Record<string, never>> => ({ inputs: [scores, labels], attrs: {} }),
   inputs: [
     { name: 'scores', dtype: 'float', differentiable: false },
     { name: 'labels', dtype: 'int32', differentiable: false },
@@ -43,4 +46,4 @@ export const accuracy: OpSpec<Record<string, never>> = {
       { inputs: [[[1, 2, 3]], [2]], y: 1 },
     ],
   },
-};
+} satisfies OpSpec<Record<string, never>>);

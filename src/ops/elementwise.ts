@@ -1,7 +1,9 @@
 import { promoteFloat } from '../dtype.ts';
 import { broadcastIndex, broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from '../shape.ts';
+import { defineOp } from './define.ts';
 import { Params } from './params.ts';
-import { ANY_ZERO, type Arg, type Expected, type OpSpec, type SpecialCase, type TestSpec } from './spec.ts';
+import type { Tensor } from '../tensor.ts';
+import { ANY_ZERO, type Arg, type Expected, type OpSpec, type SpecialCase, type TestSpec, type Call } from './spec.ts';
 
 type Attrs = Record<string, never>;
 
@@ -28,13 +30,14 @@ export function unaryOp(
     pytorch: TorchUnary;
     test: TestSpec<Attrs>;
   } & UnaryGrad,
-): OpSpec<Attrs> {
+) {
   const { f } = def;
   type Grad = (x: number, y: number, g: number) => number;
   const grad: Grad = 'routes' in def ? (x, y, g) => (def.routes(x, y) ? g : 0) : (x, y, g) => g * def.df(x, y);
-  return {
+  return defineOp({
     name: def.name,
     inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
+    call: (x: Tensor): Call<Attrs> => ({ inputs: [x], attrs: {} }),
     infer: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
     saves: { inputs: def.saves === 'x' ? [0] : [], output: def.saves === 'y' },
     fwd([x], y) {
@@ -54,7 +57,7 @@ export function unaryOp(
       for (let i = 0; i < out.length; i++) out[i] = grad(xs ? xs[i] : NaN, ys ? ys[i] : NaN, g[i]);
     },
     test: { ...def.test, special: [...unarySpecial(def.pytorch), ...(def.test.special ?? [])] },
-  };
+  } satisfies OpSpec<Attrs>);
 }
 
 /**
@@ -71,18 +74,20 @@ export function binaryOp(
     pytorch: TorchBinary;
     test: TestSpec<Attrs>;
   } & BinaryGrad,
-): OpSpec<Attrs> {
+) {
   const { f } = def;
   type Grad = (a: number, b: number, g: number) => number;
   const [da, db]: Grad[] =
     'routesA' in def
       ? [(a, b, g) => (def.routesA(a, b) ? g : 0), (a, b, g) => (def.routesB(a, b) ? g : 0)]
       : [(a, b, g) => g * def.dfa(a, b), (a, b, g) => g * def.dfb(a, b)];
-  return {
+  return defineOp({
     name: def.name,
+    // A number takes the other operand's float type (graph layer): x.mul(2), cr.sub(1, x).
+    call: (a: Tensor | number, b: Tensor | number): Call<Attrs> => ({ inputs: [a, b], attrs: {} }),
     inputs: [
-      { name: 'a', dtype: 'float', differentiable: true },
-      { name: 'b', dtype: 'float', differentiable: true },
+      { name: 'a', dtype: 'float', differentiable: true, number: true },
+      { name: 'b', dtype: 'float', differentiable: true, number: true },
     ],
     infer: ([a, b]) => ({
       shape: broadcastShapes(def.name, a.shape, b.shape),
@@ -114,7 +119,7 @@ export function binaryOp(
       vjp: ([a, b], _y, wrt, dx) => ({ threads: sizeOf(dx.shape), params: broadcastParams(def.name, a.shape, b.shape, dx.shape, wrt) }),
     },
     test: { ...def.test, special: [...binarySpecial(def.pytorch), ...(def.test.special ?? [])] },
-  };
+  } satisfies OpSpec<Attrs>);
 }
 
 /**

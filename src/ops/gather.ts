@@ -1,7 +1,9 @@
+import { defineOp } from './define.ts';
+import type { Tensor } from '../tensor.ts';
 import { fail } from '../errors.ts';
 import { formatShape, sizeOf } from '../shape.ts';
 import { Params } from './params.ts';
-import type { OpSpec } from './spec.ts';
+import type { OpSpec, Call } from './spec.ts';
 
 /** Which entries of `index` to use: index[offset .. offset + rows). */
 export interface GatherAttrs {
@@ -14,8 +16,14 @@ export interface GatherAttrs {
  * tf.gather on axis 0. The window lets a minibatch be one slice of an epoch's permutation, with no
  * upload per step. dx[r, ...] = sum of dy[i, ...] over the i that picked row r.
  */
-export const gather: OpSpec<GatherAttrs> = {
+export const gather = defineOp({
   name: 'gather',
+  // tf.gather on axis 0; `offset` and `rows` pick a window of the index (default: all of it).
+  call(x: Tensor, index: Tensor | readonly number[] | Int32Array, options: { offset?: number; rows?: number } = {}): Call<GatherAttrs> {
+    const n = Array.isArray(index) || index instanceof Int32Array ? index.length : sizeOf((index as Tensor).shape ?? []);
+    const offset = options.offset ?? 0;
+    return { inputs: [x, index], attrs: { offset, rows: options.rows ?? n - offset } };
+  },
   inputs: [
     { name: 'x', dtype: 'any', differentiable: true },
     { name: 'index', dtype: 'int32', differentiable: false },
@@ -82,4 +90,4 @@ export const gather: OpSpec<GatherAttrs> = {
       { inputs: [[10, 20, 30], [0, 1, 2, 1]], attrs: { offset: 2, rows: 2 }, y: [30, 20] },
     ],
   },
-};
+} satisfies OpSpec<GatherAttrs>);

@@ -1,12 +1,15 @@
+import { defineOp } from './define.ts';
+import type { Tensor } from '../tensor.ts';
 import { sizeOf } from '../shape.ts';
 import { Params } from './params.ts';
-import type { OpSpec } from './spec.ts';
+import type { OpSpec, Call } from './spec.ts';
 
 type Attrs = Record<string, never>;
 
 /** y = sum of x^2 over all elements (L2 regularisation, as in the lecture's sum_k W_k^2); dx = 2 x dy. */
-export const l2: OpSpec<Attrs> = {
+export const l2 = defineOp({
   name: 'l2',
+  call: (x: Tensor): Call<Attrs> => ({ inputs: [x], attrs: {} }),
   inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
   infer: ([x]) => ({ shape: [], dtype: x.dtype }),
   saves: { inputs: [0], output: false },
@@ -36,4 +39,4 @@ export const l2: OpSpec<Attrs> = {
       { inputs: [[-Infinity, 0]], y: Infinity, dy: -0, dx: [[NaN, -0]] },
     ],
   },
-};
+} satisfies OpSpec<Attrs>);

@@ -1,12 +1,16 @@
+import { defineOp, ndimOf } from './define.ts';
+import { normalizeAxis } from '../shape.ts';
+import type { Tensor } from '../tensor.ts';
 import { axisCases, axisInfer, expSum, forEachLane, laneDispatch, type AxisAttrs } from './softmax.ts';
-import type { OpSpec } from './spec.ts';
+import type { OpSpec, Call } from './spec.ts';
 
 /** The special-value tables run along axis 1. */
 const axis1: AxisAttrs = { axis: 1 };
 
 /** y = x - max - log sum exp(x - max) along axis; dx = dy - exp(y) sum(dy) along the same axis. */
-export const log_softmax: OpSpec<AxisAttrs> = {
+export const logSoftmax = defineOp({
   name: 'log_softmax',
+  call: (x: Tensor, axis = -1): Call<AxisAttrs> => ({ inputs: [x], attrs: { axis: normalizeAxis('log_softmax', axis, ndimOf('log_softmax', x)) } }),
   inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
   infer: ([x], attrs) => axisInfer('log_softmax', x, attrs),
   saves: { inputs: [], output: true },
@@ -48,4 +52,4 @@ export const log_softmax: OpSpec<AxisAttrs> = {
       { inputs: [[[-0, 0]]], attrs: axis1, y: [[-Math.LN2, -Math.LN2]], dy: [[1, 3]], dx: [[[-1, 1]]] },
     ],
   },
-};
+} satisfies OpSpec<AxisAttrs>);

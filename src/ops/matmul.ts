@@ -1,8 +1,10 @@
+import { defineOp } from './define.ts';
+import type { Tensor } from '../tensor.ts';
 import { promoteFloat } from '../dtype.ts';
 import { fail } from '../errors.ts';
 import { broadcastIndex, broadcastShapes, broadcastStrides, formatShape, sizeOf, stridesOf, type Shape } from '../shape.ts';
 import { Params, type Dispatch } from './params.ts';
-import { ANY_ZERO, type Meta, type OpSpec } from './spec.ts';
+import { ANY_ZERO, type Meta, type OpSpec, type Call } from './spec.ts';
 
 type Attrs = Record<string, never>;
 
@@ -10,8 +12,10 @@ type Attrs = Record<string, never>;
  * y = a @ b over the last two axes, batch axes broadcast (a [..., M, K] @ b [..., K, N] -> [..., M, N]);
  * da = dy @ b^T, db = a^T @ dy, at the broadcast batch shape.
  */
-export const matmul: OpSpec<Attrs> = {
+export const matmul = defineOp({
   name: 'matmul',
+  // Matrix product over the last two axes, batch axes broadcast.
+  call: (a: Tensor, b: Tensor): Call<Attrs> => ({ inputs: [a, b], attrs: {} }),
   inputs: [
     { name: 'a', dtype: 'float', differentiable: true },
     { name: 'b', dtype: 'float', differentiable: true },
@@ -109,7 +113,7 @@ export const matmul: OpSpec<Attrs> = {
       { inputs: [[[-0, 1]], [[1], [-0]]], y: [[ANY_ZERO]], dy: [[1]], dx: [[[1, ANY_ZERO]], [[ANY_ZERO], [1]]] },
     ],
   },
-};
+} satisfies OpSpec<Attrs>);
 
 function dims(a: Shape, b: Shape): { M: number; K: number; N: number; batch: number[] } {
   const batch = broadcastShapes('matmul', a.slice(0, -2), b.slice(0, -2), ['a batch', 'b batch']);

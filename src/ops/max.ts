@@ -1,7 +1,9 @@
+import { defineOp } from './define.ts';
+import type { Tensor } from '../tensor.ts';
 import { fail } from '../errors.ts';
 import { formatShape } from '../shape.ts';
-import { reduceCases, reduceIndex, reduceInfer, reduceLaunch, type ReduceAttrs } from './reduce.ts';
-import type { Arg, OpSpec } from './spec.ts';
+import { reduceAttrs, reduceCases, reduceIndex, reduceInfer, reduceLaunch, type ReduceAttrs } from './reduce.ts';
+import type { Arg, OpSpec, Call } from './spec.ts';
 
 /** The special-value tables reduce along axis 1. */
 const axis1: ReduceAttrs = { axes: [1], keepdims: false };
@@ -10,8 +12,9 @@ const axis1: ReduceAttrs = { axes: [1], keepdims: false };
  * y = max of x over axes; the max gate routes dy to the first (lowest-index) maximum of each group,
  * so ties get one winner. NaN wins over numbers, as in PyTorch.
  */
-export const max: OpSpec<ReduceAttrs> = {
+export const max = defineOp({
   name: 'max',
+  call: (x: Tensor, axis?: number | readonly number[], keepdims = false): Call<ReduceAttrs> => ({ inputs: [x], attrs: reduceAttrs('max', x, axis, keepdims) }),
   inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
   infer([x], attrs) {
     if (attrs.axes.some((a) => x.shape[a] === 0)) {
@@ -60,7 +63,7 @@ export const max: OpSpec<ReduceAttrs> = {
     ],
     nearKink: ([x], { axes }) => nearTieInGroup(x, axes, 1e-3),
   },
-};
+} satisfies OpSpec<ReduceAttrs>);
 
 /** Flat index in x of the first maximum of each output group (a NaN, once seen, stays the maximum). */
 function argmax(x: Arg, axes: readonly number[], groups: number): Int32Array {

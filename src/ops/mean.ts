@@ -1,12 +1,15 @@
-import { reduceCases, reducedCount, reduceGpu, reduceIndex, reduceInfer, type ReduceAttrs } from './reduce.ts';
-import type { OpSpec } from './spec.ts';
+import { defineOp } from './define.ts';
+import type { Tensor } from '../tensor.ts';
+import { reduceAttrs, reduceCases, reducedCount, reduceGpu, reduceIndex, reduceInfer, type ReduceAttrs } from './reduce.ts';
+import type { OpSpec, Call } from './spec.ts';
 
 /** The special-value tables reduce along axis 1. */
 const axis1: ReduceAttrs = { axes: [1], keepdims: false };
 
 /** y = mean of x over axes; dx = dy / n broadcast back (n = elements averaged). Empty axes give NaN, as in PyTorch. */
-export const mean: OpSpec<ReduceAttrs> = {
+export const mean = defineOp({
   name: 'mean',
+  call: (x: Tensor, axis?: number | readonly number[], keepdims = false): Call<ReduceAttrs> => ({ inputs: [x], attrs: reduceAttrs('mean', x, axis, keepdims) }),
   inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
   infer: ([x], attrs) => reduceInfer('mean', x, attrs),
   saves: { inputs: [], output: false },
@@ -40,4 +43,4 @@ export const mean: OpSpec<ReduceAttrs> = {
       { inputs: [[]], attrs: { axes: [0], keepdims: false }, y: NaN, dy: 1, dx: [[]] },
     ],
   },
-};
+} satisfies OpSpec<ReduceAttrs>);

@@ -5,6 +5,12 @@ import { formatShape } from '../shape.ts';
 export const MAX_DIMS = 8;
 
 /**
+ * Invocations per workgroup of every kernel, its one source: each WGSL module starts with
+ * `const WG: u32 = WORKGROUP;` (src/backend/webgpu/kernels.ts), and launches divide by it.
+ */
+export const WORKGROUP = 64;
+
+/**
  * The uniform `p` of a kernel, built field by field in the order of its WGSL struct. Scalars take
  * one 4-byte word; dims() starts at a 16-byte boundary and takes MAX_DIMS words (array<vec4u, 2>).
  */
@@ -54,7 +60,7 @@ export class Params {
   }
 }
 
-/** A kernel launch: `threads` invocations (one workgroup of 64 per 64), or `groups` whole workgroups. */
+/** A kernel launch: `threads` invocations (in workgroups of WORKGROUP), or `groups` whole workgroups. */
 export interface Dispatch {
   readonly threads?: number;
   readonly groups?: number;

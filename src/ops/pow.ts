@@ -1,7 +1,9 @@
+import { defineOp } from './define.ts';
+import type { Tensor } from '../tensor.ts';
 import { fail } from '../errors.ts';
 import { sizeOf } from '../shape.ts';
 import { Params } from './params.ts';
-import type { OpSpec, SpecialCase } from './spec.ts';
+import type { OpSpec, SpecialCase, Call } from './spec.ts';
 
 export interface PowAttrs {
   readonly p: number;
@@ -12,8 +14,9 @@ export interface PowAttrs {
  * negative x with a non-integer p gives NaN) except p = 0.5 and -0.5, which are sqrt and 1 / sqrt, so
  * (-0)^0.5 = -0 and (-Infinity)^0.5 = NaN. dx = dy (p x^(p-1)), and 0 when p = 0 (even for a NaN dy).
  */
-export const pow: OpSpec<PowAttrs> = {
+export const pow = defineOp({
   name: 'pow',
+  call: (x: Tensor, p: number): Call<PowAttrs> => ({ inputs: [x], attrs: { p } }),
   inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
   infer([x], { p }) {
     if (typeof p !== 'number' || !Number.isFinite(p)) fail('pow', `exponent must be a finite number, got ${p}`);
@@ -32,6 +35,7 @@ export const pow: OpSpec<PowAttrs> = {
     vjp: (_x, _y, _wrt, dx, { p }) => ({ threads: sizeOf(dx.shape), params: new Params().u32(sizeOf(dx.shape)).f32(p) }),
   },
   test: {
+    args: [2],
     cases: [
       { shapes: [[7]], attrs: { p: 2 } },
       { shapes: [[3, 5]], attrs: { p: 3 } },
@@ -46,7 +50,7 @@ export const pow: OpSpec<PowAttrs> = {
     domain: [[0.2, 2.5]],
     special: powSpecial(),
   },
-};
+} satisfies OpSpec<PowAttrs>);
 
 /** x^p with PyTorch's special exponents; Math.pow is C's pow for a finite p. */
 function power(x: number, p: number): number {

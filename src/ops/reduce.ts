@@ -1,12 +1,18 @@
 import { fail } from '../errors.ts';
-import { formatShape, odometer, sizeOf, stridesOf, type Shape } from '../shape.ts';
-import { Params, type Dispatch } from './params.ts';
+import { formatShape, normalizeAxes, odometer, sizeOf, stridesOf, type Shape } from '../shape.ts';
+import { ndimOf } from './define.ts';
+import { Params, type Dispatch, WORKGROUP } from './params.ts';
 import type { Meta, TestCase } from './spec.ts';
 
 /** Attributes of sum, mean and max: normalised axes (sorted, non-negative) and whether to keep them as 1s. */
 export interface ReduceAttrs {
   readonly axes: readonly number[];
   readonly keepdims: boolean;
+}
+
+/** The attrs of a reduction's call: axes normalized (negative, one, several, or omitted for all). */
+export function reduceAttrs(op: string, x: unknown, axis: number | readonly number[] | undefined, keepdims: boolean): ReduceAttrs {
+  return { axes: normalizeAxes(op, axis, ndimOf(op, x)), keepdims };
 }
 
 /** Shape rule shared by the reductions. */
@@ -46,7 +52,7 @@ export const reduceCases: readonly TestCase<ReduceAttrs>[] = [
 ];
 
 /**
- * Each output is reduced by one invocation (a serial loop, 64 outputs per workgroup) unless its group
+ * Each output is reduced by one invocation (a serial loop, WORKGROUP outputs per workgroup) unless its group
  * is large (a loop of 1024 is short even on a GPU) and there are too few outputs to keep the device
  * busy; then by a workgroup tree.
  * NOTE: workgroup barriers are costly on SwiftShader: the bias gradient (sum over 128 rows of 256
@@ -79,11 +85,11 @@ export function reduceParams(op: string, x: Shape, axes: readonly number[]): Par
     .dims(x.map((_, i) => (axes.includes(i) ? 0 : out[i])), op);
 }
 
-/** Launch of a reduction kernel in groups mode: one workgroup per output, or per 64 outputs if serial. */
+/** Launch of a reduction kernel in groups mode: one workgroup per output, or per WORKGROUP outputs if serial. */
 export function reduceLaunch(op: string, x: Shape, axes: readonly number[]): Dispatch {
   const params = reduceParams(op, x, axes);
   const [groups, , , , , , serial] = params.words;
-  return { groups: serial ? Math.ceil(groups / 64) : groups, params };
+  return { groups: serial ? Math.ceil(groups / WORKGROUP) : groups, params };
 }
 
 /** GPU launches shared by sum and mean: reduceLaunch forward, one invocation per x element back. */

@@ -1,15 +1,31 @@
+import { defineOp, ndimOf } from './define.ts';
+import type { Tensor } from '../tensor.ts';
 import { fail } from '../errors.ts';
 import { formatShape, sizeOf } from '../shape.ts';
 import { Params } from './params.ts';
-import type { OpSpec } from './spec.ts';
+import type { OpSpec, Call } from './spec.ts';
 
 export interface ReshapeAttrs {
   readonly shape: readonly number[];
 }
 
 /** y = x with a new shape and the same row-major order; dx = dy reshaped back. */
-export const reshape: OpSpec<ReshapeAttrs> = {
+export const reshape = defineOp({
   name: 'reshape',
+  // One dimension may be -1: it is inferred from the others.
+  call(x: Tensor, shape: readonly number[]): Call<ReshapeAttrs> {
+    ndimOf('reshape', x);
+    if (!Array.isArray(shape)) fail('reshape', `shape must be an array, got ${JSON.stringify(shape)}`);
+    const unknown = shape.filter((d) => d === -1).length;
+    if (unknown > 1) fail('reshape', `only one dimension can be -1, got ${formatShape(shape)}`);
+    if (unknown === 1) {
+      const known = sizeOf(shape.filter((d) => d !== -1));
+      const n = sizeOf(x.shape);
+      if (known === 0 || n % known !== 0) fail('reshape', `cannot reshape x ${formatShape(x.shape)} (${n} elements) to ${formatShape(shape)}`);
+      shape = shape.map((d) => (d === -1 ? n / known : d));
+    }
+    return { inputs: [x], attrs: { shape: [...shape] } };
+  },
   inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
   infer([x], { shape }) {
     if (!shape.every((d) => Number.isInteger(d) && d >= 0) || sizeOf(shape) !== sizeOf(x.shape)) {
@@ -29,6 +45,7 @@ export const reshape: OpSpec<ReshapeAttrs> = {
     vjp: (_x, _y, _wrt, dx) => ({ threads: sizeOf(dx.shape), params: new Params().u32(sizeOf(dx.shape)) }),
   },
   test: {
+    args: [[-1]],
     cases: [
       { shapes: [[3, 4]], attrs: { shape: [12] } },
       { shapes: [[2, 3, 4]], attrs: { shape: [6, 1, 4] } },
@@ -47,4 +64,4 @@ export const reshape: OpSpec<ReshapeAttrs> = {
       },
     ],
   },
-};
+} satisfies OpSpec<ReshapeAttrs>);

@@ -1,7 +1,9 @@
+import { defineOp, ndimOf } from './define.ts';
+import type { Tensor } from '../tensor.ts';
 import { fail } from '../errors.ts';
-import { aroundAxis, formatShape, type Shape } from '../shape.ts';
+import { normalizeAxis, aroundAxis, formatShape, type Shape } from '../shape.ts';
 import { Params, type Dispatch } from './params.ts';
-import type { Meta, OpSpec, TestCase } from './spec.ts';
+import type { Meta, OpSpec, TestCase, Call } from './spec.ts';
 
 export interface AxisAttrs {
   /** Normalised (non-negative) axis. */
@@ -12,8 +14,9 @@ export interface AxisAttrs {
 const axis1: AxisAttrs = { axis: 1 };
 
 /** y = exp(x - max) / sum exp(x - max) along axis; dx = y (dy - sum(dy y)) along the same axis. */
-export const softmax: OpSpec<AxisAttrs> = {
+export const softmax = defineOp({
   name: 'softmax',
+  call: (x: Tensor, axis = -1): Call<AxisAttrs> => ({ inputs: [x], attrs: { axis: normalizeAxis('softmax', axis, ndimOf('softmax', x)) } }),
   inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
   infer: ([x], attrs) => axisInfer('softmax', x, attrs),
   saves: { inputs: [], output: true },
@@ -56,7 +59,7 @@ export const softmax: OpSpec<AxisAttrs> = {
       { inputs: [[Infinity, 1]], attrs: { axis: 0 }, y: [NaN, NaN], dy: [1, 2], dx: [[NaN, NaN]] },
     ],
   },
-};
+} satisfies OpSpec<AxisAttrs>);
 
 /** Shape rule of the ops along one axis: the axis must exist. */
 export function axisInfer(op: string, x: Meta, { axis }: AxisAttrs): Meta {

@@ -1,8 +1,10 @@
+import { defineOp } from './define.ts';
+import type { Tensor } from '../tensor.ts';
 import { classLabels } from './labels.ts';
 import { expSum } from './softmax.ts';
 import { lossCases, lossInfer } from './loss.ts';
 import { Params } from './params.ts';
-import { ANY_ZERO, type OpSpec } from './spec.ts';
+import { ANY_ZERO, type OpSpec, type Call } from './spec.ts';
 
 type Attrs = Record<string, never>;
 
@@ -10,8 +12,9 @@ type Attrs = Record<string, never>;
  * L = -(1/N) sum_i log softmax(logits_i)[labels_i], fused and stable (log-sum-exp shifted by the max);
  * dlogits = (softmax(logits) - onehot(labels)) dL / N.
  */
-export const softmax_cross_entropy: OpSpec<Attrs> = {
+export const softmaxCrossEntropy = defineOp({
   name: 'softmax_cross_entropy',
+  call: (logits: Tensor, labels: Tensor | readonly number[] | Int32Array): Call<Attrs> => ({ inputs: [logits, labels], attrs: {} }),
   inputs: [
     { name: 'logits', dtype: 'float', differentiable: true },
     { name: 'labels', dtype: 'int32', differentiable: false },
@@ -61,4 +64,4 @@ export const softmax_cross_entropy: OpSpec<Attrs> = {
       { inputs: [[[1000, 0], [0, 1000]], [0, 0]], y: 500 },
     ],
   },
-};
+} satisfies OpSpec<Attrs>);

@@ -1,6 +1,7 @@
 import type { DType, Values } from '../dtype.ts';
 import type { Shape } from '../shape.ts';
 import type { Dispatch } from './params.ts';
+import type { Tensor } from '../tensor.ts';
 
 /** Shape and element type of a tensor, known before any value is computed. */
 export interface Meta {
@@ -21,6 +22,8 @@ export interface InputSpec {
   readonly name: string;
   readonly dtype: 'float' | 'int32' | 'any';
   readonly differentiable: boolean;
+  /** A number may stand for it: a constant of the other operand's float type (x.mul(2)). */
+  readonly number?: boolean;
 }
 
 /** What the VJP of an op reads, besides dy: indices of saved inputs, and whether it reads the output y. */
@@ -44,6 +47,8 @@ export interface TestCase<A> {
   readonly attrs?: A;
   /** Number of classes for int32 (label) inputs: labels are drawn from [0, classes). */
   readonly classes?: number;
+  /** Inputs of dtype 'any' drawn as int32 labels in [0, classes) rather than floats (a where condition with zeros). */
+  readonly ints?: readonly number[];
 }
 
 /** A hand-computed example that checks the CPU forward. Inputs are nested arrays; int32 inputs are labels. */
@@ -98,6 +103,20 @@ export interface TestSpec<A> {
    * ops (unaryOp, binaryOp) get a full table over specialValues from their `pytorch` formulas.
    */
   readonly special?: readonly SpecialCase<A>[];
+  /**
+   * The arguments after the tensors in a user's call, where the op needs some (pow's exponent):
+   * the registry checks call cr.<name>(...inputs, ...args) and the Tensor method on the first case.
+   */
+  readonly args?: readonly unknown[];
+}
+
+/** What the user may pass for an input: a Tensor, a number for a float input (a constant), labels as numbers for an int32 input. */
+export type InputArg = Tensor | number | readonly number[] | Int32Array;
+
+/** A call of an op as the user made it: its inputs (converted to tensors by the graph layer) and normalized attrs. */
+export interface Call<A> {
+  readonly inputs: readonly InputArg[];
+  readonly attrs: A;
 }
 
 /**
@@ -109,6 +128,11 @@ export interface OpSpec<A = Record<string, never>> {
   /** snake_case; also the shader file stem and the kernel entry prefix. */
   readonly name: string;
   readonly inputs: readonly InputSpec[];
+  /**
+   * The user-facing call, cr.<camelName>(...args), and the Tensor method when args[0] is the tensor:
+   * maps the user's arguments to the op's inputs and its attrs (normalized: axes, shapes, options).
+   */
+  readonly call: (...args: any[]) => Call<A>;
   /** Shape rule: checks the inputs at graph-build time (throwing an OpError) and returns the output. */
   infer(x: readonly Meta[], attrs: A): Meta;
   readonly saves: Saves;
@@ -156,27 +180,64 @@ export interface Binding {
   readonly dynamic?: boolean;
 }
 
+/** One value a kernel reads: input `input` of the op (by its name), the op's output `y`, or `dy`. */
+export interface Read {
+  readonly name: string;
+  readonly input?: number;
+}
+
 /**
- * Bindings of an op's two kernels, derived from the spec. Each name has one binding number for both
- * entry points, so one WGSL variable serves both: p = 0 (uniform params), inputs 1..k (read-only),
- * y = k+1 (read_write: the forward writes it, the VJP may read it), dy = k+2, dx = k+3 (read_write),
- * and for ops that validate labels or indices, err = k+4 (their error slot, at a dynamic offset).
+ * What each kernel of an op reads, in order: the forward reads every input; the VJP reads the saved
+ * inputs, y if saved, and dy. The one statement of it: graph nodes hold exactly these, both backends
+ * bind them by name, kernelBindings numbers them and the tests build their calls from it.
+ */
+export function kernelReads(spec: AnyOpSpec, kind: 'fwd' | 'vjp'): readonly Read[] {
+  const input = (i: number): Read => ({ name: spec.inputs[i].name, input: i });
+  if (kind === 'fwd') return spec.inputs.map((_, i) => input(i));
+  return [...spec.saves.inputs.map(input), ...(spec.saves.output ? [{ name: 'y' }] : []), { name: 'dy' }];
+}
+
+/**
+ * Runs an op's CPU reference on the values its kernel reads (`reads`, in kernelReads order), writing
+ * `out` (y, or dx for input `wrt`). Checks labels or indices first (validates). The CPU backend and
+ * the tests call the reference through this, so both see the reads as kernelReads states them.
+ */
+export function runReference(spec: AnyOpSpec, kind: 'fwd' | 'vjp', wrt: number, attrs: unknown, reads: readonly Arg[], inputs: readonly Meta[], out: Arg): void {
+  const order = kernelReads(spec, kind);
+  const v = spec.validates;
+  if (v) {
+    const k = order.findIndex((r) => r.input === v.input);
+    if (k >= 0) v.check(reads[k].data, inputs, attrs);
+  }
+  if (kind === 'fwd') return spec.fwd(reads, out, attrs);
+  if (!spec.vjp) throw new Error(`${spec.name} has no VJP`);
+  const x: (Arg | null)[] = inputs.map(() => null);
+  let y: Arg | null = null;
+  let dy: Arg | undefined;
+  order.forEach((r, k) => {
+    if (r.input !== undefined) x[r.input] = reads[k];
+    else if (r.name === 'y') y = reads[k];
+    else dy = reads[k];
+  });
+  spec.vjp({ x, xMeta: inputs, y, dy: dy!, attrs }, wrt, out);
+}
+
+/**
+ * Bindings of an op's two kernels: p = 0 (uniform params), then what kernelReads lists, then the
+ * output. Each name has one binding number for both entry points, so one WGSL variable serves both:
+ * inputs 1..k (read-only), y = k+1 (read_write: the forward writes it, the VJP may read it),
+ * dy = k+2, dx = k+3 (read_write), and for ops that validate labels or indices, err = k+4 (their
+ * error slot, at a dynamic offset).
  */
 export function kernelBindings(spec: AnyOpSpec): { fwd: Binding[]; vjp: Binding[] } {
   const k = spec.inputs.length;
+  const number = (r: Read) => (r.input !== undefined ? r.input + 1 : r.name === 'y' ? k + 1 : k + 2);
+  const reads = (kind: 'fwd' | 'vjp') =>
+    kernelReads(spec, kind).map((r): Binding => ({ name: r.name, binding: number(r), type: r.name === 'y' ? 'storage' : 'read-only-storage' }));
   const p: Binding = { name: 'p', binding: 0, type: 'uniform' };
-  const input = (i: number): Binding => ({ name: spec.inputs[i].name, binding: i + 1, type: 'read-only-storage' });
-  const y: Binding = { name: 'y', binding: k + 1, type: 'storage' };
   const err: Binding[] = spec.validates ? [{ name: 'err', binding: k + 4, type: 'storage', dynamic: true }] : [];
   return {
-    fwd: [p, ...spec.inputs.map((_, i) => input(i)), y, ...err],
-    vjp: [
-      p,
-      ...spec.saves.inputs.map(input),
-      ...(spec.saves.output ? [y] : []),
-      { name: 'dy', binding: k + 2, type: 'read-only-storage' },
-      { name: 'dx', binding: k + 3, type: 'storage' },
-      ...err,
-    ],
+    fwd: [p, ...reads('fwd'), { name: 'y', binding: k + 1, type: 'storage' }, ...err],
+    vjp: [p, ...reads('vjp'), { name: 'dx', binding: k + 3, type: 'storage' }, ...err],
   };
 }

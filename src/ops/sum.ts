@@ -1,12 +1,15 @@
-import { reduceCases, reduceGpu, reduceIndex, reduceInfer, type ReduceAttrs } from './reduce.ts';
-import type { OpSpec } from './spec.ts';
+import { defineOp } from './define.ts';
+import type { Tensor } from '../tensor.ts';
+import { reduceAttrs, reduceCases, reduceGpu, reduceIndex, reduceInfer, type ReduceAttrs } from './reduce.ts';
+import type { OpSpec, Call } from './spec.ts';
 
 /** The special-value tables reduce along axis 1. */
 const axis1: ReduceAttrs = { axes: [1], keepdims: false };
 
 /** y = sum of x over axes; dx = dy broadcast back over the summed axes. A sum over nothing is 0. */
-export const sum: OpSpec<ReduceAttrs> = {
+export const sum = defineOp({
   name: 'sum',
+  call: (x: Tensor, axis?: number | readonly number[], keepdims = false): Call<ReduceAttrs> => ({ inputs: [x], attrs: reduceAttrs('sum', x, axis, keepdims) }),
   inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
   infer: ([x], attrs) => reduceInfer('sum', x, attrs),
   saves: { inputs: [], output: false },
@@ -38,4 +41,4 @@ export const sum: OpSpec<ReduceAttrs> = {
       { inputs: [[[0, -0], [-0, 2]]], attrs: axis1, y: [0, 2], dy: [2, -Infinity], dx: [[[2, 2], [-Infinity, -Infinity]]] },
     ],
   },
-};
+} satisfies OpSpec<ReduceAttrs>);

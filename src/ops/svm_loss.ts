@@ -1,8 +1,10 @@
+import { defineOp } from './define.ts';
+import type { Tensor } from '../tensor.ts';
 import { fail } from '../errors.ts';
 import { classLabels } from './labels.ts';
 import { lossCases, lossInfer } from './loss.ts';
 import { Params } from './params.ts';
-import { ANY_ZERO, type Arg, type OpSpec } from './spec.ts';
+import { ANY_ZERO, type Arg, type OpSpec, type Call } from './spec.ts';
 
 export interface SvmAttrs {
   readonly margin: number;
@@ -12,8 +14,9 @@ export interface SvmAttrs {
  * Multiclass SVM (Weston-Watkins), as in the lecture: L = (1/N) sum_i sum_{j != y_i} max(0, s_ij - s_iy_i + margin);
  * ds_ij = dL/N for each positive margin, ds_iy_i = -(count of positive margins) dL/N (subgradient 0 at a margin of 0).
  */
-export const svm_loss: OpSpec<SvmAttrs> = {
+export const svmLoss = defineOp({
   name: 'svm_loss',
+  call: (scores: Tensor, labels: Tensor | readonly number[] | Int32Array, options: { margin?: number } = {}): Call<SvmAttrs> => ({ inputs: [scores, labels], attrs: { margin: options.margin ?? 1 } }),
   inputs: [
     { name: 'scores', dtype: 'float', differentiable: true },
     { name: 'labels', dtype: 'int32', differentiable: false },
@@ -70,7 +73,7 @@ export const svm_loss: OpSpec<SvmAttrs> = {
       return near;
     },
   },
-};
+} satisfies OpSpec<SvmAttrs>);
 
 /**
  * Calls positive(i, j, m) for each positive margin m = s_ij - s_iy + margin with j != y_i,

@@ -1,7 +1,9 @@
+import { defineOp, ndimOf } from './define.ts';
+import type { Tensor } from '../tensor.ts';
 import { fail } from '../errors.ts';
-import { formatShape, odometer, sizeOf, stridesOf, type Shape } from '../shape.ts';
+import { normalizeAxis, formatShape, odometer, sizeOf, stridesOf, type Shape } from '../shape.ts';
 import { Params } from './params.ts';
-import type { OpSpec } from './spec.ts';
+import type { OpSpec, Call } from './spec.ts';
 
 export interface TransposeAttrs {
   /** y axis i is x axis perm[i]. */
@@ -9,8 +11,15 @@ export interface TransposeAttrs {
 }
 
 /** y = x with axes permuted (y.shape[i] = x.shape[perm[i]]); dx = dy permuted back. */
-export const transpose: OpSpec<TransposeAttrs> = {
+export const transpose = defineOp({
   name: 'transpose',
+  // NumPy's semantics: y.shape[i] = x.shape[axes[i]]; no axes reverses them.
+  call(x: Tensor, axes?: readonly number[]): Call<TransposeAttrs> {
+    const n = ndimOf('transpose', x);
+    if (axes !== undefined && !Array.isArray(axes)) fail('transpose', `axes must be an array of axes, got ${JSON.stringify(axes)}`);
+    const perm = axes === undefined ? Array.from({ length: n }, (_, i) => n - 1 - i) : axes.map((a) => normalizeAxis('transpose', a, n));
+    return { inputs: [x], attrs: { perm } };
+  },
   inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
   infer([x], { perm }) {
     const n = x.shape.length;
@@ -60,7 +69,7 @@ export const transpose: OpSpec<TransposeAttrs> = {
       },
     ],
   },
-};
+} satisfies OpSpec<TransposeAttrs>);
 
 /** For each flat index of y, the flat index of x it copies. */
 function gatherIndex(xShape: Shape, perm: readonly number[]): Int32Array {

@@ -1,8 +1,9 @@
 import { isFloat } from '../dtype.ts';
 import { fail } from '../errors.ts';
-import { applyUpdates, type Update } from '../executor.ts';
+import { applyUpdates, trackReaders, type Update } from '../executor.ts';
 import type { AnyUpdateSpec } from '../ops/update.ts';
-import { isCachedConstant, Tensor, zeros } from '../tensor.ts';
+import { Tensor, zeros } from '../tensor.ts';
+import { isCachedConstant } from '../values.ts';
 
 /**
  * The shared part of every optimizer, as in PyTorch: `zeroGrad()` clears the gradients, `step()`
@@ -29,10 +30,10 @@ export abstract class Optimizer<H> {
       if (!(p instanceof Tensor)) fail(name, `parameter ${i} is not a Tensor, got ${p === null ? 'null' : typeof p}`);
       if (!isFloat(p.dtype)) fail(name, `parameter ${i} ${p} must be a float tensor`);
       if (!p.requiresGrad || !p.isLeaf) fail(name, `parameter ${i} ${p} must be a leaf with requiresGrad: true (a tensor computed by ops is not a parameter)`);
-      if (isCachedConstant(p)) fail(name, `parameter ${i} is a shared scalar constant: make parameters with cr.tensor, cr.zeros or cr.randn`);
+      if (isCachedConstant(p.value)) fail(name, `parameter ${i} is a shared scalar constant: make parameters with cr.tensor, cr.zeros or cr.randn`);
       if (seen.has(p)) fail(name, `parameter ${i} ${p} appears twice`);
       seen.add(p);
-      p.readers ??= []; // updated in place from now on: track who reads the old value
+      trackReaders(p.value); // updated in place from now on: track who reads the old value
     });
   }
 
@@ -45,16 +46,17 @@ export abstract class Optimizer<H> {
   step(): void {
     const updates: Update[] = [];
     for (const p of this.params) {
-      const grad = p.peekGrad();
+      p.value.assertUsable(this.name);
+      const grad = p.value.grad;
       if (!grad) continue; // as in PyTorch: parameters without a gradient are left alone
       let s = this.#state.get(p);
       if (!s) {
         s = { buffers: this.spec.state.map((_, i) => this.newState(p, i)), steps: 0 };
-        for (const b of s.buffers) b.readers = [];
+        for (const b of s.buffers) trackReaders(b.value);
         this.#state.set(p, s);
       }
       s.steps++;
-      updates.push({ spec: this.spec, hyper: this.hyper(s.steps), param: p, grad, state: s.buffers });
+      updates.push({ spec: this.spec, hyper: this.hyper(s.steps), param: p.value, grad, state: s.buffers.map((b) => b.value) });
     }
     if (updates.length > 0) applyUpdates(updates);
   }

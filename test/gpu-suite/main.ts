@@ -1,7 +1,7 @@
 // The registry suite in the browser: results go to window.__suite, which test/gpu-suite.test.ts
 // reads through puppeteer, and to a table of failures on the page.
 import * as cr from 'chainrule';
-import { registry, updates } from '../../src/ops/index.ts';
+import { registry, updates } from '../../src/ops/registry.ts';
 import { checkCase, checkSpecial, checkUpdate, TOL, type KernelError } from '../gpu-checks.ts';
 import { formatSpecial, type SpecialRow } from '../helpers.ts';
 

@@ -1,8 +1,38 @@
 import { ShaderError } from '../../errors.ts';
 import { counters } from '../../stats.ts';
+import { WORKGROUP } from '../../ops/params.ts';
 import { kernelBindings, type AnyOpSpec, type Binding } from '../../ops/spec.ts';
 import { ComputeStage } from './gpu.ts';
-import { shaderSources } from './shaders.gen.ts';
+import { shaderSources } from 'virtual:chainrule/shaders';
+
+/** Lines start .. start + count - 1 of a module (from 1) are lines line .. line + count - 1 of `file`. */
+export interface WgslSpan {
+  readonly file: string;
+  readonly start: number;
+  readonly line: number;
+  readonly count: number;
+}
+
+/**
+ * One op's WGSL module, built from shaders/ by src/cli/wgsl.ts when `virtual:chainrule/shaders` is
+ * imported (no generated file): shaders/<op>.wgsl, then each library it imports, once; `map` says
+ * where every line comes from.
+ */
+export interface WgslSource {
+  readonly code: string;
+  readonly map: readonly WgslSpan[];
+}
+
+/** Line 1 of every module: the constants the host shares with the kernels, from their one source. */
+const PRELUDE = `const WG: u32 = ${WORKGROUP}u; // WORKGROUP, src/ops/params.ts`;
+
+/** The code that compiles: the prelude, then the module, and the map shifted to match. */
+export function withPrelude(source: WgslSource): WgslSource {
+  return {
+    code: `${PRELUDE}\n${source.code}`,
+    map: [{ file: 'src/ops/params.ts (WORKGROUP, prepended)', start: 1, line: 1, count: 1 }, ...source.map.map((s) => ({ ...s, start: s.start + 1 }))],
+  };
+}
 
 export interface Kernel {
   /** The entry point's name: <op>_fwd, <op>_vjp, <op>_step. */
@@ -23,7 +53,11 @@ export class Kernels {
   readonly #pending: Promise<void>[] = [];
   #error: ShaderError | null = null;
 
-  constructor(private readonly device: GPUDevice) {}
+  /** `sources`: the modules by op name, by default those built from shaders/ (tests pass others). */
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly sources: Readonly<Record<string, WgslSource>> = shaderSources,
+  ) {}
 
   /** The pipeline of an op's forward or VJP. */
   get(op: AnyOpSpec, kind: 'fwd' | 'vjp'): Kernel {
@@ -62,32 +96,43 @@ export class Kernels {
   module(name: string): GPUShaderModule {
     let module = this.#modules.get(name);
     if (!module) {
-      const source = shaderSources[name];
-      if (!source) throw new ShaderError(`${name}: no shader file shaders/${name}.wgsl (run npm run shaders after adding one)`);
-      module = compile(this.device, name, source.code, source.ownLines, (e) => (this.#error ??= e), this.#pending);
+      if (!Object.hasOwn(this.sources, name)) throw new ShaderError(`${name}: no shader file shaders/${name}.wgsl`);
+      const source = this.sources[name];
+      module = compile(this.device, name, source.code, source.map, (e) => (this.#error ??= e), this.#pending);
       this.#modules.set(name, module);
     }
     return module;
   }
 }
 
-/** Creates a module and reports its compile errors with file and line (lines past ownLines are from shaders/lib). */
+/**
+ * Creates a module from `code` with the prelude (WG) before it, and reports its compile errors with
+ * the file, line and column they are at and that line's text. `lines` says where the lines of `code`
+ * come from: a map (WgslSource.map), or a count of leading lines that are shaders/<name>.wgsl.
+ */
 export function compile(
   device: GPUDevice,
   name: string,
   code: string,
-  ownLines: number,
+  lines: number | readonly WgslSpan[],
   onError: (e: ShaderError) => void,
   pending: Promise<void>[],
 ): GPUShaderModule {
-  const module = device.createShaderModule({ label: name, code });
+  const map = typeof lines === 'number' ? [{ file: `shaders/${name}.wgsl`, start: 1, line: 1, count: lines }] : lines;
+  const full = withPrelude({ code, map });
+  const module = device.createShaderModule({ label: name, code: full.code });
   pending.push(
     module.getCompilationInfo().then((info) => {
       const errors = info.messages.filter((m) => m.type === 'error');
       if (errors.length === 0) return;
-      const where = (line: number) => (line <= ownLines ? `shaders/${name}.wgsl:${line}` : `shaders/lib (imported by ${name}.wgsl), line ${line - ownLines}`);
-      const lines = errors.map((m) => `  ${where(m.lineNum)}:${m.linePos}: ${m.message}\n    ${code.split('\n')[m.lineNum - 1]?.trim() ?? ''}`);
-      onError(new ShaderError(`${name}: WGSL does not compile:\n${lines.join('\n')}`));
+      const text = full.code.split('\n');
+      const report = errors.map((m) => {
+        if (m.lineNum < 1) return `  shaders/${name}.wgsl: ${m.message}`;
+        const span = full.map.find((s) => m.lineNum >= s.start && m.lineNum < s.start + s.count);
+        const where = span ? `${span.file}:${span.line + m.lineNum - span.start}` : `${name} (module line ${m.lineNum - 1})`;
+        return `  ${where}:${m.linePos}: ${m.message}\n    ${text[m.lineNum - 1]?.trim() ?? ''}`;
+      });
+      onError(new ShaderError(`${name}: WGSL does not compile:\n${report.join('\n')}`));
     }),
   );
   return module;
