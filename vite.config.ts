@@ -21,8 +21,14 @@ export default defineConfig({
     alias: { chainrule: src('node.ts') },
   },
   test: {
-    include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
     testTimeout: 60_000,
+    // npm run test:unit runs the first alone, in seconds; npm test runs them all.
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } }, // Node, no device
+      { extends: true, test: { name: 'node', include: ['test/node/**/*.test.ts'] } }, // WebGPU in Node (Dawn), the CLI
+      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'] } }, // pages in headless Chromium
+      { extends: true, test: { name: 'package', include: ['test/package/**/*.test.ts'] } }, // the packed tarball
+    ],
   },
 });

@@ -72,7 +72,7 @@ const libraryDir = new URL(import.meta.url).pathname.replace(/[^/]*$/, '');
  */
 export function here(): Error {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 40;
+  if (limit > 0) Error.stackTraceLimit = Math.max(limit, 40); // 0: the program turned stacks off
   const e = new Error();
   Error.stackTraceLimit = limit;
   return e;

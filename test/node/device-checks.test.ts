@@ -4,11 +4,11 @@
 // `validates`, forward and each VJP.
 import * as cr from 'chainrule';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, applyVjp as vjpOf } from '../src/tensor.ts';
-import { registry } from '../src/ops/registry.ts';
-import type { AnyOpSpec, Arg } from '../src/ops/spec.ts';
-import { fromValues } from '../src/tensor.ts';
-import { randomInputs, toFloat32 } from './helpers.ts';
+import { apply, applyVjp as vjpOf } from '../../src/tensor.ts';
+import { registry } from '../../src/ops/registry.ts';
+import type { AnyOpSpec, Arg } from '../../src/ops/spec.ts';
+import { fromValues } from '../../src/tensor.ts';
+import { randomInputs, toFloat32 } from '../helpers.ts';
 
 const checked = registry.filter((s) => s.validates);
 

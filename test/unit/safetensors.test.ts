@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { backendFor } from '../src/device.ts';
-import { fail, OpError } from '../src/errors.ts';
-import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors, type RawTensor } from '../src/io/safetensors.ts';
-import { liveValues as liveTensors } from '../src/graph.ts';
-import { tensor, Tensor } from '../src/tensor.ts';
+import { backendFor } from '../../src/device.ts';
+import { fail, OpError } from '../../src/errors.ts';
+import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors, type RawTensor } from '../../src/io/safetensors.ts';
+import { liveValues as liveTensors } from '../../src/graph.ts';
+import { tensor, Tensor } from '../../src/tensor.ts';
 
 // No init(): chainrule computes on the CPU reference until init is called, so none of this needs a GPU.
 

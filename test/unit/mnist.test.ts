@@ -1,12 +1,12 @@
 import { createRequire } from 'node:module';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseIdx } from '../src/data/idx.ts';
-import { mnist, mnistFromBytes, type Split } from '../src/data/mnist.ts';
-import { init } from '../src/device.ts';
-import { OpError } from '../src/errors.ts';
-import { node } from '../src/platform/node.ts';
-import { usePlatform, web } from '../src/platform/platform.ts';
-import { liveValues as liveTensors } from '../src/graph.ts';
+import { parseIdx } from '../../src/data/idx.ts';
+import { mnist, mnistFromBytes, type Split } from '../../src/data/mnist.ts';
+import { init } from '../../src/device.ts';
+import { OpError } from '../../src/errors.ts';
+import { node } from '../../src/platform/node.ts';
+import { usePlatform, web } from '../../src/platform/platform.ts';
+import { liveValues as liveTensors } from '../../src/graph.ts';
 
 /** An IDX file: zero magic, the type byte, the dims, big-endian u32 sizes, then the data. */
 function idx(dims: number[], data: ArrayLike<number>, type = 0x08): Uint8Array {

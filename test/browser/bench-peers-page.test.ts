@@ -4,9 +4,9 @@
 // logs no console errors; a peer without WebGPU gets rows with the reason and the page still
 // finishes. The page exposes its results as window.__bench.
 import { describe, expect, it } from 'vitest';
-import type { BenchState, Row } from '../bench/pages/common.ts';
-import { collectConsoleErrors } from './browser.ts';
-import { servedPages } from './pages-fixture.ts';
+import type { BenchState, Row } from '../../bench/pages/common.ts';
+import { collectConsoleErrors } from '../browser.ts';
+import { servedPages } from '../pages-fixture.ts';
 
 const LIBRARIES = ['chainrule', 'jax-js', 'TF.js'];
 const QUICK_SIZES = [256, 512, 1024];

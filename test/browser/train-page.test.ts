@@ -5,10 +5,10 @@ import { mkdir } from 'node:fs/promises';
 import type { Page } from 'puppeteer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DemoState } from '../demo/state.ts';
-import { chromeArgs, collectConsoleErrors } from './browser.ts';
-import { servedPages } from './pages-fixture.ts';
+import { chromeArgs, collectConsoleErrors } from '../browser.ts';
+import { servedPages } from '../pages-fixture.ts';
 
-const screenshots = new URL('./screenshots/', import.meta.url);
+const screenshots = new URL('../screenshots/', import.meta.url);
 
 const pages = servedPages();
 beforeAll(() => mkdir(screenshots, { recursive: true }));

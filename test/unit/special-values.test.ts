@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { registry } from '../src/ops/registry.ts';
-import type { AnyOpSpec } from '../src/ops/spec.ts';
-import { formatSpecial, specialOnCpu, specialRows } from './helpers.ts';
+import { registry } from '../../src/ops/registry.ts';
+import type { AnyOpSpec } from '../../src/ops/spec.ts';
+import { formatSpecial, specialOnCpu, specialRows } from '../helpers.ts';
 
 // IEEE special values (NaN, ±Infinity, ±0) on the CPU reference, against PyTorch's results as each
 // op's spec tabulates them (spec.test.special; the elementwise ops get a full table from their

@@ -4,9 +4,9 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BenchState } from '../bench/pages/common.ts';
-import { collectConsoleErrors } from './browser.ts';
-import { benchResult, expectWebGpuHeader, servedPages } from './pages-fixture.ts';
+import type { BenchState } from '../../bench/pages/common.ts';
+import { collectConsoleErrors } from '../browser.ts';
+import { benchResult, expectWebGpuHeader, servedPages } from '../pages-fixture.ts';
 
 const pages = servedPages();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as cr from 'chainrule';
-import { oneHot } from '../src/ops/one_hot.ts';
+import { oneHot } from '../../src/ops/one_hot.ts';
 
 // Bad input gets a clear error at graph-build time that names the op and the values, never a wrong number.
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as cr from 'chainrule';
-import { registry } from '../src/ops/registry.ts';
-import type { AnyOpSpec } from '../src/ops/spec.ts';
-import { checkCase, checkSpecial, TOL } from './gpu-checks.ts';
-import { formatSpecial } from './helpers.ts';
+import { registry } from '../../src/ops/registry.ts';
+import type { AnyOpSpec } from '../../src/ops/spec.ts';
+import { checkCase, checkSpecial, TOL } from '../gpu-checks.ts';
+import { formatSpecial } from '../helpers.ts';
 
 // The registry suite on WebGPU: every kernel's forward and VJP against the CPU reference on the same
 // float32 inputs, for every test shape, and on IEEE special values against PyTorch's results as each

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FULL_COUNTS, runFuzz, type FuzzResult } from '../bench/fuzz.ts';
+import { FULL_COUNTS, runFuzz, type FuzzResult } from '../../bench/fuzz.ts';
 
 // The generators and the runner are bench/fuzz.ts's (`npx tsx bench/fuzz.ts` runs 100,000 inputs of
 // every target, with stack traces). Case i depends only on the seed and i, so the same inputs run

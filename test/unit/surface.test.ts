@@ -2,10 +2,10 @@
 // (camelCase) name, both calling the same spec; adding an op needs no edit here.
 import * as cr from 'chainrule';
 import { describe, expect, it } from 'vitest';
-import { registry } from '../src/ops/registry.ts';
-import type { AnyOpSpec } from '../src/ops/spec.ts';
-import { fromValues } from '../src/tensor.ts';
-import { randomInputs, toFloat32 } from './helpers.ts';
+import { registry } from '../../src/ops/registry.ts';
+import type { AnyOpSpec } from '../../src/ops/spec.ts';
+import { fromValues } from '../../src/tensor.ts';
+import { randomInputs, toFloat32 } from '../helpers.ts';
 
 const camel = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as cr from 'chainrule';
-import { apply } from '../src/tensor.ts';
-import { unaryCases, unaryOp } from '../src/ops/elementwise.ts';
+import { apply } from '../../src/tensor.ts';
+import { unaryCases, unaryOp } from '../../src/ops/elementwise.ts';
 
 describe('gradcheck', () => {
   it('returns the max relative error per input', async () => {

@@ -1,12 +1,12 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as cr from 'chainrule';
-import { apply } from '../src/tensor.ts';
-import { registry, updates } from '../src/ops/registry.ts';
-import { relativeError } from '../src/gradcheck.ts';
-import { fromValues } from '../src/tensor.ts';
-import { kernelBindings, type AnyOpSpec } from '../src/ops/spec.ts';
-import { castTo, dot, flat, maxError, randomCotangent, randomInputs, runForward } from './helpers.ts';
+import { apply } from '../../src/tensor.ts';
+import { registry, updates } from '../../src/ops/registry.ts';
+import { relativeError } from '../../src/gradcheck.ts';
+import { fromValues } from '../../src/tensor.ts';
+import { kernelBindings, type AnyOpSpec } from '../../src/ops/spec.ts';
+import { castTo, dot, flat, maxError, randomCotangent, randomInputs, runForward } from '../helpers.ts';
 
 // One parametrised suite over the registry: a new op gets all of these checks without new test code.
 
@@ -84,7 +84,7 @@ describe.each(registry.map((spec) => [spec.name, spec] as const))('%s', (_name, 
 describe('registry', () => {
   it('lists every op and update file in src/ops exactly once', () => {
     const helpers = new Set(['index', 'registry', 'define', 'spec', 'elementwise', 'reduce', 'labels', 'loss', 'params', 'update']);
-    const files = readdirSync(new URL('../src/ops', import.meta.url))
+    const files = readdirSync(new URL('../../src/ops', import.meta.url))
       .map((f) => f.replace(/\.ts$/, ''))
       .filter((f) => !helpers.has(f));
     const names = [...registry, ...updates].map((s) => s.name);

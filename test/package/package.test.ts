@@ -13,9 +13,9 @@ import { promisify } from 'node:util';
 import { build as esbuild } from 'esbuild';
 import { build as viteBuild } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectConsoleErrors, launchChrome } from './browser.ts';
+import { collectConsoleErrors, launchChrome } from '../browser.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
 
 // A user's first program: the spiral, a small MLP, SGD, on the device that the expression `device` names.

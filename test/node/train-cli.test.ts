@@ -8,7 +8,7 @@ import * as cr from 'chainrule';
 // `npm run train` as a user runs it: a short spiral run with --json and --save, and bad flags.
 
 const train = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args], { encoding: 'utf8', cwd: new URL('..', import.meta.url).pathname });
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/train.ts', ...args], { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname });
 
 describe('npm run train', () => {
   it('trains the spiral on the CPU, prints one JSON line and saves safetensors a model can load', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as cr from 'chainrule';
-import { compile } from '../src/backend/webgpu/kernels.ts';
-import { currentBackend } from '../src/device.ts';
+import { compile } from '../../src/backend/webgpu/kernels.ts';
+import { currentBackend } from '../../src/device.ts';
 
 // The executor and device on WebGPU (Dawn in Node): one submit per step, no readbacks, buffers
 // freed inside a plan, sizes that break naive kernels, limits and errors. Fails without an adapter.
@@ -199,8 +199,8 @@ describe('verify mode', () => {
   });
 
   it('names the first node that differs, its shapes, the error and the line that made it', async () => {
-    const { relu } = await import('../src/ops/relu.ts');
-    const { apply } = await import('../src/tensor.ts');
+    const { relu } = await import('../../src/ops/relu.ts');
+    const { apply } = await import('../../src/tensor.ts');
     // A CPU reference that disagrees with shaders/relu.wgsl (identity instead of max(0, x)).
     const wrong: typeof relu.spec = { ...relu.spec, fwd: ([x], y) => y.data.set(x.data) };
     const y = apply(wrong, [cr.tensor([-1, 2, -3])], {}).mul(2);
@@ -231,7 +231,7 @@ describe('device selection', () => {
       try { await cr.init({ device: 'webgpu', quiet: true }); } catch (e) { error = e.name + ': ' + e.message; }
       console.log(JSON.stringify({ device: info.device, reason: info.reason, error }));`;
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: new URL('..', import.meta.url).pathname,
+      cwd: new URL('../..', import.meta.url).pathname,
       env: { ...process.env, ...env },
       encoding: 'utf8',
     });

@@ -3,18 +3,18 @@
 // float32 exp overflows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as cr from 'chainrule';
-import { relativeError } from '../src/gradcheck.ts';
-import { abs } from '../src/ops/abs.ts';
-import { argmax } from '../src/ops/argmax.ts';
-import { clamp } from '../src/ops/clamp.ts';
-import { leakyRelu } from '../src/ops/leaky_relu.ts';
-import { softplus } from '../src/ops/softplus.ts';
-import type { AnyOpSpec, Arg, TestCase } from '../src/ops/spec.ts';
-import { square } from '../src/ops/square.ts';
-import { where } from '../src/ops/where.ts';
-import { rng } from '../src/random.ts';
-import { apply, applyVjp, fromValues } from '../src/tensor.ts';
-import { dot, maxError, randomCotangent, randomInputs, runForward, runVjp, toFloat32 } from './helpers.ts';
+import { relativeError } from '../../src/gradcheck.ts';
+import { abs } from '../../src/ops/abs.ts';
+import { argmax } from '../../src/ops/argmax.ts';
+import { clamp } from '../../src/ops/clamp.ts';
+import { leakyRelu } from '../../src/ops/leaky_relu.ts';
+import { softplus } from '../../src/ops/softplus.ts';
+import type { AnyOpSpec, Arg, TestCase } from '../../src/ops/spec.ts';
+import { square } from '../../src/ops/square.ts';
+import { where } from '../../src/ops/where.ts';
+import { rng } from '../../src/random.ts';
+import { apply, applyVjp, fromValues } from '../../src/tensor.ts';
+import { dot, maxError, randomCotangent, randomInputs, runForward, runVjp, toFloat32 } from '../helpers.ts';
 
 /** where's inputs with a float cond of zeros of both signs, NaN and numbers, mixed at random. */
 function whereFloatArgs(c: TestCase<unknown>, seed: number): Arg[] {

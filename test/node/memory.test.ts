@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as cr from 'chainrule';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { watchMemory } from '../bench/memory.ts';
+import { watchMemory } from '../../bench/memory.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

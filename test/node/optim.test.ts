@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as cr from 'chainrule';
-import { updates } from '../src/ops/registry.ts';
-import type { AnyUpdateSpec } from '../src/ops/update.ts';
-import { checkUpdate } from './gpu-checks.ts';
+import { updates } from '../../src/ops/registry.ts';
+import type { AnyUpdateSpec } from '../../src/ops/update.ts';
+import { checkUpdate } from '../gpu-checks.ts';
 
 // Optimizer updates: each spec's CPU reference against hand-computed steps; the fused in-place
 // kernels against the reference on WebGPU; the optimizers' behaviour and errors on both devices.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { registry, updates } from '../src/ops/registry.ts';
-import { collectConsoleErrors } from './browser.ts';
-import { formatSpecial, specialCount } from './helpers.ts';
-import { servedPages } from './pages-fixture.ts';
+import { registry, updates } from '../../src/ops/registry.ts';
+import { collectConsoleErrors } from '../browser.ts';
+import { formatSpecial, specialCount } from '../helpers.ts';
+import { servedPages } from '../pages-fixture.ts';
 
 // The registry suite (every forward, VJP and update kernel against the CPU reference, and the IEEE
 // special-value tables against PyTorch) inside headless Chrome's WebGPU, not only in Node's Dawn. No

@@ -7,20 +7,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import * as cr from 'chainrule';
 import { shaderSources } from 'virtual:chainrule/shaders';
-import { buildShaders, root, shadersDir, WgslImportError } from '../src/cli/wgsl.ts';
-import { wgslShaders } from '../src/cli/wgsl-vite.ts';
-import { compile, Kernels, withPrelude } from '../src/backend/webgpu/kernels.ts';
-import { currentBackend } from '../src/device.ts';
-import { WORKGROUP } from '../src/ops/params.ts';
-import { registry, updates } from '../src/ops/registry.ts';
-import { updateBindings } from '../src/ops/update.ts';
-import { kernelBindings } from '../src/ops/spec.ts';
-import { CHECK_FINITE } from '../src/backend/webgpu/checks.ts';
+import { buildShaders, root, shadersDir, WgslImportError } from '../../src/cli/wgsl.ts';
+import { wgslShaders } from '../../src/cli/wgsl-vite.ts';
+import { compile, Kernels, withPrelude } from '../../src/backend/webgpu/kernels.ts';
+import { currentBackend } from '../../src/device.ts';
+import { WORKGROUP } from '../../src/ops/params.ts';
+import { registry, updates } from '../../src/ops/registry.ts';
+import { updateBindings } from '../../src/ops/update.ts';
+import { kernelBindings } from '../../src/ops/spec.ts';
+import { CHECK_FINITE } from '../../src/backend/webgpu/checks.ts';
 
 // Every shader against its spec, without a GPU: one file per op, its entry points, and for each entry
 // exactly the bindings the spec derives (name, number, access).
 
-const dir = new URL('../shaders/', import.meta.url);
+const dir = new URL('../../shaders/', import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith('.wgsl')).map((f) => f.replace(/\.wgsl$/, ''));
 
 describe('shaders', () => {
