@@ -160,7 +160,9 @@ const concat = (...parts: Uint8Array[]): Uint8Array => {
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 // Bytes that matter to JSON, UTF-8 and little-endian lengths.
-const interesting = [0x00, 0x01, 0x08, 0x20, 0x22, 0x2c, 0x2d, 0x2e, 0x30, 0x31, 0x39, 0x3a, 0x5b, 0x5c, 0x5d, 0x65, 0x7b, 0x7d, 0x7f, 0x80, 0xc3, 0xed, 0xef, 0xff];
+const interesting = [
+  0x00, 0x01, 0x08, 0x20, 0x22, 0x2c, 0x2d, 0x2e, 0x30, 0x31, 0x39, 0x3a, 0x5b, 0x5c, 0x5d, 0x65, 0x7b, 0x7d, 0x7f, 0x80, 0xc3, 0xed, 0xef, 0xff,
+];
 const aByte = (r: Rand): number => (r() < 0.6 ? pick(r, interesting) : int(r, 256));
 
 function flipBits(r: Rand, b: Uint8Array): Uint8Array {
@@ -257,7 +259,8 @@ let safetensorsBases: Uint8Array[] | undefined;
 /** Valid files: empty, metadata only, every dtype, a scalar, an empty tensor, a hand-written header. */
 function bases(): Uint8Array[] {
   const f32 = (n: number): Float32Array => Float32Array.from({ length: n }, (_, i) => i * 0.5 - 1);
-  const hand = '{ "b" : { "shape" : [ 2 ], "data_offsets" : [ 8 , 16 ] , "dtype" : "I32" } , "__metadata__" : { "by" : "hand" }, "a" : {"data_offsets":[0,8],"dtype":"F32","shape":[2]} }';
+  const hand =
+    '{ "b" : { "shape" : [ 2 ], "data_offsets" : [ 8 , 16 ] , "dtype" : "I32" } , "__metadata__" : { "by" : "hand" }, "a" : {"data_offsets":[0,8],"dtype":"F32","shape":[2]} }';
   return (safetensorsBases ??= [
     encodeSafetensors({}),
     encodeSafetensors({}, { format: 'pt' }),
@@ -277,7 +280,25 @@ function bases(): Uint8Array[] {
 
 const names = ['a', 'b', 'a', 'w', '__proto__', 'constructor', 'toString', '__metadata__', '', '0', '10', 'ü', '\\ud800', '\\u0061', 'x'.repeat(300)];
 const dtypes = ['"F32"', '"I32"', '"F64"', '"F32"', '"F16"', '"BF16"', '"I64"', '"U8"', '"BOOL"', '"f32"', '"float32"', '""', '32', 'null', '["F32"]', '{}'];
-const weirdNumbers = ['-1', '-0', '0.5', '1e308', '1e400', '-1e400', '9007199254740992', '18446744073709551616', '4294967296', '2147483648', '1e-7', '"0"', 'null', 'true', '[]', '{}', '[0]'];
+const weirdNumbers = [
+  '-1',
+  '-0',
+  '0.5',
+  '1e308',
+  '1e400',
+  '-1e400',
+  '9007199254740992',
+  '18446744073709551616',
+  '4294967296',
+  '2147483648',
+  '1e-7',
+  '"0"',
+  'null',
+  'true',
+  '[]',
+  '{}',
+  '[0]',
+];
 const metadataTexts = ['{}', '{"format":"pt"}', '{"a":1}', '{"a":"b","a":"c"}', '[]', '"x"', 'null', '{"a":{"b":"c"}}', '{"__proto__":"x"}'];
 
 /** A header written entry by entry: usually a valid tiling, sometimes odd values. */
@@ -300,7 +321,8 @@ function structuredFile(r: Rand): Uint8Array {
       else if (which === 1) offsets = `[${offset},${odd}]`;
       else if (which === 2) offsets = `[${odd},${offset + bytes}]`;
       else if (which === 3) offsets = pick(r, [odd, `[${offset + bytes},${offset}]`, `[${offset}]`, `[${offset},${offset + bytes},0]`]);
-      else if (which === 4) offsets = `[${offset + shift},${offset + bytes + shift}]`; // overlaps, gaps, past the end
+      else if (which === 4)
+        offsets = `[${offset + shift},${offset + bytes + shift}]`; // overlaps, gaps, past the end
       else offsets = `[${offset},${offset + bytes + shift}]`; // the wrong size for the shape
     }
     offset += bytes;
@@ -340,7 +362,21 @@ function nestedFile(r: Rand): Uint8Array {
 function lengthLie(r: Rand): Uint8Array {
   const file = pick(r, bases()).slice();
   const n = new DataView(file.buffer).getBigUint64(0, true);
-  const lie = pick(r, [0n, 1n, 7n, n - 1n, n + 1n, n + 8n, 100_000_000n, 100_000_001n, 2n ** 32n, 2n ** 53n, 2n ** 63n, 2n ** 64n - 1n, BigInt(int(r, 2 ** 31))]);
+  const lie = pick(r, [
+    0n,
+    1n,
+    7n,
+    n - 1n,
+    n + 1n,
+    n + 8n,
+    100_000_000n,
+    100_000_001n,
+    2n ** 32n,
+    2n ** 53n,
+    2n ** 63n,
+    2n ** 64n - 1n,
+    BigInt(int(r, 2 ** 31)),
+  ]);
   file.set(le64(lie), 0);
   return file;
 }
@@ -407,7 +443,31 @@ function encodeInput(r: Rand): unknown[] {
   const odd = (): unknown => {
     const t = good() as Record<string, unknown>;
     const field = pick(r, ['dtype', 'shape', 'data', 'self']);
-    const value = pick(r, [null, undefined, 'float16', 3, Symbol('x'), 1n, [], [-1], [1.5], [NaN], [Infinity], [2 ** 53], ['2'], '2', sparse, cyclic, deep, [1n], {}, [1, 2], new Float32Array(5), new Int8Array(2), new DataView(new ArrayBuffer(8))]);
+    const value = pick(r, [
+      null,
+      undefined,
+      'float16',
+      3,
+      Symbol('x'),
+      1n,
+      [],
+      [-1],
+      [1.5],
+      [NaN],
+      [Infinity],
+      [2 ** 53],
+      ['2'],
+      '2',
+      sparse,
+      cyclic,
+      deep,
+      [1n],
+      {},
+      [1, 2],
+      new Float32Array(5),
+      new Int8Array(2),
+      new DataView(new ArrayBuffer(8)),
+    ]);
     return field === 'self' ? value : { ...t, [field]: value };
   };
   const tensors: Record<string, unknown> = {};
@@ -415,7 +475,22 @@ function encodeInput(r: Rand): unknown[] {
     const name = pick(r, ['a', 'b', 'c', '', '__metadata__', '__proto__', 'x'.repeat(200), '\ud800']);
     Object.defineProperty(tensors, name, { value: r() < 0.7 ? good() : odd(), enumerable: true, configurable: true, writable: true });
   }
-  const metadata = pick(r, [undefined, undefined, {}, { format: 'pt' }, { a: 1 }, null, 'x', [], ['a'], cyclicObject, { a: 1n }, { a: deep }, Symbol('m'), new Map([['a', 'b']])]);
+  const metadata = pick(r, [
+    undefined,
+    undefined,
+    {},
+    { format: 'pt' },
+    { a: 1 },
+    null,
+    'x',
+    [],
+    ['a'],
+    cyclicObject,
+    { a: 1n },
+    { a: deep },
+    Symbol('m'),
+    new Map([['a', 'b']]),
+  ]);
   const first = r() < 0.9 ? tensors : pick(r, [null, undefined, 3, 'x', [good()], deep, cyclic, Symbol('t'), new Float32Array(2)]);
   return [first, metadata];
 }
@@ -443,7 +518,13 @@ function idx(dims: number[], data: Uint8Array, type = 0x08): Uint8Array {
 
 function validIdx(r: Rand): Uint8Array {
   const dims = r() < 0.3 ? [int(r, 3), 28, 28] : Array.from({ length: 1 + int(r, 4) }, () => int(r, 5));
-  return idx(dims, randomBytes(r, dims.reduce((a, b) => a * b, 1)));
+  return idx(
+    dims,
+    randomBytes(
+      r,
+      dims.reduce((a, b) => a * b, 1),
+    ),
+  );
 }
 
 /** IDX-specific damage: a dimension made huge or zero, the type, the rank, the magic. */
@@ -480,7 +561,11 @@ function checkIdx(result: unknown): void {
 }
 
 function mnistInput(r: Rand): unknown[] {
-  const labels = (n: number): Uint8Array => idx([n], Uint8Array.from({ length: n }, () => (r() < 0.97 ? int(r, 10) : 10 + int(r, 246))));
+  const labels = (n: number): Uint8Array =>
+    idx(
+      [n],
+      Uint8Array.from({ length: n }, () => (r() < 0.97 ? int(r, 10) : 10 + int(r, 246))),
+    );
   const images = (n: number): Uint8Array => idx([n, 28, 28], randomBytes(r, n * 784));
   const nTrain = r() < 0.05 ? 0 : 1 + int(r, 3);
   const nTest = 1 + int(r, 2);
@@ -493,11 +578,31 @@ function mnistInput(r: Rand): unknown[] {
     if (what < 0.5 && file instanceof Uint8Array && file.length > 0) files[key] = r() < 0.3 ? idxHeaderDamage(r, file) : mutateBytes(r, file);
     else if (what < 0.6) files[key] = notBytes(r);
     else if (what < 0.7) delete files[key];
-    else if (what < 0.8) files[key] = files[pick(r, keys)]; // a file in the wrong place
+    else if (what < 0.8)
+      files[key] = files[pick(r, keys)]; // a file in the wrong place
     else if (what < 0.9) files[key] = key.endsWith('Images') ? idx([1, 28, pick(r, [27, 29, 0])], new Uint8Array(28 * 27)) : labels(int(r, 5));
     else files[key] = validIdx(r);
   }
-  const options = pick(r, [undefined, undefined, undefined, {}, { train: 1 }, { test: 1 }, { train: 2, test: 1 }, { train: 0 }, { train: -1 }, { train: 1.5 }, { test: 3 }, { train: '1' }, { train: NaN }, { train: Symbol('n') }, { train: 1n }, null, 'all', 0]);
+  const options = pick(r, [
+    undefined,
+    undefined,
+    undefined,
+    {},
+    { train: 1 },
+    { test: 1 },
+    { train: 2, test: 1 },
+    { train: 0 },
+    { train: -1 },
+    { train: 1.5 },
+    { test: 3 },
+    { train: '1' },
+    { train: NaN },
+    { train: Symbol('n') },
+    { train: 1n },
+    null,
+    'all',
+    0,
+  ]);
   const first = r() < 0.95 ? files : pick(r, [null, undefined, 3, 'files', [], new Map(), files.trainImages]);
   return options === undefined ? [first] : [first, options];
 }

@@ -73,7 +73,16 @@ async function main(): Promise<void> {
   for (const s of samples) console.log(`| ${s.step} | ${s.liveBytes} | ${s.pooledBytes} | ${s.liveTensors} | ${s.heapMB.toFixed(1)} |`);
   const after = samples.slice(1); // the first sample is warm-up
   const grew = (key: 'liveBytes' | 'liveTensors' | 'pooledBytes') => Math.max(...after.map((s) => s[key])) - Math.min(...after.map((s) => s[key]));
-  const result = { bench: 'memory', device: info.device, adapter: info.description, steps, seconds: Number(seconds.toFixed(1)), liveBytesRange: grew('liveBytes'), pooledBytesRange: grew('pooledBytes'), liveTensorsRange: grew('liveTensors') };
+  const result = {
+    bench: 'memory',
+    device: info.device,
+    adapter: info.description,
+    steps,
+    seconds: Number(seconds.toFixed(1)),
+    liveBytesRange: grew('liveBytes'),
+    pooledBytesRange: grew('pooledBytes'),
+    liveTensorsRange: grew('liveTensors'),
+  };
   console.log(JSON.stringify(result));
   cr.dispose();
   if (result.liveBytesRange > 0 || result.liveTensorsRange > 2 || result.pooledBytesRange > 64 * 1024) process.exit(1);

@@ -33,13 +33,23 @@ export function reportStep(
   const total = t.fwdBwd.map((v, i) => v + t.update[i]);
   const r = (v: number) => Math.round(v * 100) / 100;
   const result = {
-    bench: 'cpu-step', impl, model, batch, warmup: WARMUP, steps: total.length,
-    medianMs: r(median(total)), minMs: r(Math.min(...total)),
-    fwdBwdMedianMs: r(median(t.fwdBwd)), updateMedianMs: r(median(t.update)), finalLoss: Number(finalLoss.toFixed(4)),
+    bench: 'cpu-step',
+    impl,
+    model,
+    batch,
+    warmup: WARMUP,
+    steps: total.length,
+    medianMs: r(median(total)),
+    minMs: r(Math.min(...total)),
+    fwdBwdMedianMs: r(median(t.fwdBwd)),
+    updateMedianMs: r(median(t.update)),
+    finalLoss: Number(finalLoss.toFixed(4)),
     ...extra,
   };
   console.log('| impl | model | batch | steps | median ms/step | min ms/step | fwd+bwd median | update median | loss |');
   console.log('|---|---|---|---|---|---|---|---|---|');
-  console.log(`| ${impl} | ${model} | ${batch} | ${result.steps} | ${result.medianMs} | ${result.minMs} | ${result.fwdBwdMedianMs} | ${result.updateMedianMs} | ${result.finalLoss} |`);
+  console.log(
+    `| ${impl} | ${model} | ${batch} | ${result.steps} | ${result.medianMs} | ${result.minMs} | ${result.fwdBwdMedianMs} | ${result.updateMedianMs} | ${result.finalLoss} |`,
+  );
   console.log(JSON.stringify(result));
 }

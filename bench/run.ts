@@ -93,7 +93,8 @@ async function main(): Promise<number> {
 
   const first = Object.values(results)[0]?.env;
   console.log(`# chainrule benchmarks, ${date.slice(0, 10)}\n`);
-  if (first) console.log(`Adapter: ${first.adapter}${first.software ? ' (software)' : ''}. Browser: ${first.browser}. Machine: ${machine.cpus} x ${machine.cpu}.\n`);
+  if (first)
+    console.log(`Adapter: ${first.adapter}${first.software ? ' (software)' : ''}. Browser: ${first.browser}. Machine: ${machine.cpus} x ${machine.cpu}.\n`);
   for (const [name, r] of Object.entries(results)) {
     console.log(`## ${name}\n`);
     if (r.env) console.log(`${r.env.methodology}\n`);

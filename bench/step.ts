@@ -14,7 +14,10 @@
 import { option, reportStep, stepsOption, WARMUP } from './report.ts';
 import * as cr from '../src/node.ts';
 
-const D = 784, H = 256, C = 10, LR = 0.1;
+const D = 784,
+  H = 256,
+  C = 10,
+  LR = 0.1;
 
 async function main(): Promise<void> {
   const steps = stepsOption();
@@ -46,10 +49,12 @@ async function main(): Promise<void> {
 
   for (let s = 0; s < WARMUP; s++) await step();
   cr.resetStats();
-  const fb: number[] = [], up: number[] = [];
+  const fb: number[] = [],
+    up: number[] = [];
   for (let s = 0; s < steps; s++) {
     const [a, b] = await step();
-    fb.push(a), up.push(b);
+    fb.push(a);
+    up.push(b);
   }
   const counters = perStep(steps);
   const lastLoss = await loss.item(); // read back after timing (already realized)

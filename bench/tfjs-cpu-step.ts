@@ -20,7 +20,11 @@ import '@tensorflow/tfjs-backend-cpu';
 // and they register into tfjs's global registry, shared with the bundle above.
 createRequire(import.meta.url)('@tensorflow/tfjs-core/dist/register_all_gradients');
 
-const B = 128, D = 784, H = 256, C = 10, LR = 0.1;
+const B = 128,
+  D = 784,
+  H = 256,
+  C = 10,
+  LR = 0.1;
 
 async function main(): Promise<void> {
   const steps = stepsOption();
@@ -51,10 +55,12 @@ async function main(): Promise<void> {
   };
 
   for (let s = 0; s < WARMUP; s++) step(false);
-  const fb: number[] = [], up: number[] = [];
+  const fb: number[] = [],
+    up: number[] = [];
   for (let s = 0; s < steps; s++) {
     const [a, b] = step(s === steps - 1);
-    fb.push(a), up.push(b);
+    fb.push(a);
+    up.push(b);
   }
 
   reportStep(`tfjs ${tf.version_core} cpu`, `${D}-${H}-${C}`, B, { fwdBwd: fb, update: up }, lastLoss, { leakedTensors: tf.memory().numTensors - baseline });

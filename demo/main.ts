@@ -34,10 +34,7 @@ function showDevice(choice: DeviceChoice): void {
   state.fallbackReason = choice.fallbackReason;
   $('#adapter').textContent = describe(choice);
   $('#adapter').dataset.device = choice.info.device;
-  showNotice(
-    choice.fallbackReason &&
-      `WebGPU is not available, so training runs on the CPU reference. Reason: ${choice.fallbackReason}`,
-  );
+  showNotice(choice.fallbackReason && `WebGPU is not available, so training runs on the CPU reference. Reason: ${choice.fallbackReason}`);
 }
 
 /** The spiral panel or the MNIST panel, following the dataset in the form. */
@@ -199,7 +196,8 @@ async function start(): Promise<void> {
   showDatasetPanel();
   renderChart();
   showDevice(await useDevice(field('device').value as Settings['device']));
-  if (!hasWebGpu()) showNotice('This browser has no WebGPU (navigator.gpu is missing; it needs a secure context and a recent browser), so training runs on the CPU.');
+  if (!hasWebGpu())
+    showNotice('This browser has no WebGPU (navigator.gpu is missing; it needs a secure context and a recent browser), so training runs on the CPU.');
   state.phase = 'idle';
   renderStatus();
   const spiral = cr.data.spiral({ classes: 3, points: 100, seed: 0 });

@@ -42,7 +42,12 @@ export function readSettings(): Settings {
     if (!Number.isInteger(v) || v < 1) throw new Error(`${label} must be a whole number >= 1, got "${text(name)}"`);
     return v;
   };
-  const hidden = text('hidden') === '' ? [] : text('hidden').split(/[\s,]+/).map(Number);
+  const hidden =
+    text('hidden') === ''
+      ? []
+      : text('hidden')
+          .split(/[\s,]+/)
+          .map(Number);
   if (!hidden.every((h) => Number.isInteger(h) && h >= 1)) {
     throw new Error(`Hidden layers must be sizes separated by commas (e.g. "256" or "256, 128"), got "${text('hidden')}"`);
   }

@@ -27,7 +27,9 @@ export interface Hooks {
 /** Makes the tensors on the current device: call after useDevice(), and again after a switch. */
 export async function prepare(s: Settings): Promise<Prepared> {
   const classes = s.dataset === 'spiral' ? 3 : 10;
-  let train: cr.data.Split, test: cr.data.Split | null = null, points: Points | null = null;
+  let train: cr.data.Split,
+    test: cr.data.Split | null = null,
+    points: Points | null = null;
   if (s.dataset === 'spiral') {
     train = cr.data.spiral({ classes, points: 100, seed: 0 });
     points = { x: (await train.x.data()) as Float32Array, y: (await train.y.data()) as Int32Array };

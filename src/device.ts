@@ -129,7 +129,6 @@ export function isVerifying(): boolean {
   return verifying;
 }
 
-
 /** Whether plans run the numerics guard (init's checkNumerics). */
 export function checksNumerics(): boolean {
   return numerics;

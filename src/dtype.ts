@@ -9,7 +9,8 @@ export const DTYPES: readonly DType[] = ['float32', 'int32', 'float64'];
 
 /** Throws an OpError naming `op` unless `dtype` is one of DTYPES (or undefined: the default). */
 export function checkDType(op: string, dtype: unknown): DType | undefined {
-  if (dtype !== undefined && !DTYPES.includes(dtype as DType)) fail(op, `unknown dtype ${JSON.stringify(dtype) ?? String(dtype)} (expected ${DTYPES.join(', ')})`);
+  if (dtype !== undefined && !DTYPES.includes(dtype as DType))
+    fail(op, `unknown dtype ${JSON.stringify(dtype) ?? String(dtype)} (expected ${DTYPES.join(', ')})`);
   return dtype as DType | undefined;
 }
 

@@ -42,15 +42,17 @@ export function realize(targets: readonly Value[], options: PlanOptions = {}): v
   if (order.length === 0) return;
   const wanted = new Set(targets);
   const backend = currentBackend();
-  const storageFor = (b: Backend) => (v: Value): Storage => {
-    const s = v.storage!;
-    if (s.backend === b) return s;
-    if (!s.backend.live) v.assertUsable('realize'); // throws: its device is gone
-    const moved = transfers?.get(v) ?? (b !== cpu ? b.upload(cpu.peek(s)!) : undefined);
-    if (!moved) throw new ChainruleError(`${v} lives on ${s.backend.name} and is needed on ${b.name}: read it with await t.data()`);
-    transfers?.set(v, moved);
-    return moved;
-  };
+  const storageFor =
+    (b: Backend) =>
+    (v: Value): Storage => {
+      const s = v.storage!;
+      if (s.backend === b) return s;
+      if (!s.backend.live) v.assertUsable('realize'); // throws: its device is gone
+      const moved = transfers?.get(v) ?? (b !== cpu ? b.upload(cpu.peek(s)!) : undefined);
+      if (!moved) throw new ChainruleError(`${v} lives on ${s.backend.name} and is needed on ${b.name}: read it with await t.data()`);
+      transfers?.set(v, moved);
+      return moved;
+    };
   let next = 0;
   try {
     for (; next < order.length; next++) run(order[next], wanted, storageFor, verify, numerics);

@@ -26,11 +26,7 @@ export class GradcheckError extends ChainruleError {
  * Returns the largest relative error per input, |a - n| / max(|a|, |n|, 1e-3 max|n|); throws a
  * GradcheckError naming the input and element if one exceeds tol.
  */
-export async function gradcheck(
-  fn: (...inputs: Tensor[]) => Tensor,
-  inputs: readonly Tensor[],
-  options: GradcheckOptions = {},
-): Promise<number[]> {
+export async function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): Promise<number[]> {
   if (typeof fn !== 'function') fail('gradcheck', `fn must be a function of the inputs, got ${fn === null ? 'null' : typeof fn}`);
   if (!Array.isArray(inputs)) fail('gradcheck', `inputs must be an array of tensors, got ${inputs === null ? 'null' : typeof inputs}`);
   const eps = options.eps ?? 1e-6;

@@ -137,7 +137,10 @@ export class Value implements Meta {
     if (this.disposed) fail(op, `${this}${this.madeAt} was disposed; it cannot be used any more`);
     if (this.failed) throw this.failed;
     if (this.storage && !this.storage.backend.live) {
-      fail(op, `${this}${this.madeAt} lived on a WebGPU device that cr.dispose() or a later cr.init() released; tensors do not outlive their device: make it again`);
+      fail(
+        op,
+        `${this}${this.madeAt} lived on a WebGPU device that cr.dispose() or a later cr.init() released; tensors do not outlive their device: make it again`,
+      );
     }
     return this;
   }
@@ -176,7 +179,8 @@ export function record(op: AnyOpSpec, inputs: readonly Value[], attrs: unknown):
   op.inputs.forEach((spec, i) => {
     const x = inputs[i].assertUsable(op.name);
     const ok = spec.dtype === 'any' || (spec.dtype === 'int32' ? x.dtype === 'int32' : isFloat(x.dtype));
-    if (!ok) fail(op.name, `${spec.name} must be ${spec.dtype === 'int32' ? 'int32 (integer labels)' : 'a float tensor'}, got ${x.dtype} ${formatShape(x.shape)}`);
+    if (!ok)
+      fail(op.name, `${spec.name} must be ${spec.dtype === 'int32' ? 'int32 (integer labels)' : 'a float tensor'}, got ${x.dtype} ${formatShape(x.shape)}`);
   });
   const meta = op.infer(inputs, attrs);
   checkElements(op.name, meta.shape);

@@ -7,7 +7,20 @@ export { sync } from './executor.ts';
 export { stats, resetStats, type Stats } from './stats.ts';
 export { memory, type MemoryReport, type MemoryByOrigin } from './memory.ts';
 export { VerifyError } from './verify.ts';
-export { Tensor, tensor, zeros, ones, full, randn, rand, realizeAll as realize, type NestedArray, type TensorLike, type TensorOptions, type RandomOptions } from './tensor.ts';
+export {
+  Tensor,
+  tensor,
+  zeros,
+  ones,
+  full,
+  randn,
+  rand,
+  realizeAll as realize,
+  type NestedArray,
+  type TensorLike,
+  type TensorOptions,
+  type RandomOptions,
+} from './tensor.ts';
 export { noGrad } from './grad-mode.ts';
 export { gradcheck, GradcheckError, type GradcheckOptions } from './gradcheck.ts';
 export { ChainruleError, OpError, InternalError, GpuError, ShaderError, NumericsError } from './errors.ts';

@@ -94,7 +94,8 @@ export function normalizeAxis(op: string, axis: number, ndim: number): number {
 /** Normalises an axis list (undefined = all axes), sorted, without repeats. */
 export function normalizeAxes(op: string, axes: number | readonly number[] | undefined, ndim: number): number[] {
   if (axes === undefined) return Array.from({ length: ndim }, (_, i) => i);
-  if (typeof axes !== 'number' && !Array.isArray(axes)) fail(op, `axis must be a number, a list of numbers or omitted, got ${JSON.stringify(axes) ?? typeof axes}`);
+  if (typeof axes !== 'number' && !Array.isArray(axes))
+    fail(op, `axis must be a number, a list of numbers or omitted, got ${JSON.stringify(axes) ?? typeof axes}`);
   const list = (typeof axes === 'number' ? [axes] : axes).map((a) => normalizeAxis(op, a, ndim));
   if (new Set(list).size !== list.length) fail(op, `axis ${JSON.stringify(axes)} repeats an axis`);
   return list.sort((x, y) => x - y);

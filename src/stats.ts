@@ -20,8 +20,16 @@ export interface Stats {
 }
 
 export const counters: Stats = {
-  dispatches: 0, submits: 0, readbacks: 0, bytesUploaded: 0, bytesRead: 0,
-  liveBytes: 0, pooledBytes: 0, liveTensors: 0, pipelines: 0, bindGroups: 0,
+  dispatches: 0,
+  submits: 0,
+  readbacks: 0,
+  bytesUploaded: 0,
+  bytesRead: 0,
+  liveBytes: 0,
+  pooledBytes: 0,
+  liveTensors: 0,
+  pipelines: 0,
+  bindGroups: 0,
 };
 
 /** A snapshot of the counters. */

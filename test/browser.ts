@@ -68,6 +68,6 @@ export function collectConsoleErrors(page: Page): string[] {
     const where = message.location();
     errors.push(`console.error: ${message.text()}${where.url ? ` (${where.url}:${where.lineNumber ?? '?'})` : ''}`);
   });
-  page.on('pageerror', (error) => errors.push(`page error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`));
+  page.on('pageerror', (error) => errors.push(`page error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
   return errors;
 }

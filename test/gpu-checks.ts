@@ -77,7 +77,8 @@ export async function checkUpdate(spec: AnyUpdateSpec, hypers: readonly unknown[
     spec.step(want, Float64Array.from(g), wantState, h);
   });
   const out: KernelError[] = [{ kernel: `${spec.name}_step (param)`, error: maxError(await param.data(), want), shapeOk: true }];
-  for (const [k, s] of state.entries()) out.push({ kernel: `${spec.name}_step (${spec.state[k]})`, error: maxError(await s.data(), wantState[k]), shapeOk: true });
+  for (const [k, s] of state.entries())
+    out.push({ kernel: `${spec.name}_step (${spec.state[k]})`, error: maxError(await s.data(), wantState[k]), shapeOk: true });
   return out;
 }
 

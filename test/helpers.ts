@@ -172,7 +172,10 @@ export function specialRows(spec: AnyOpSpec, c: SpecialCase<unknown>, cpu: Speci
   const rows: SpecialRow[] = [];
   const compare = (kernel: string, table: unknown, k: number | null) => {
     const want = nested(table);
-    for (const [side, r] of [['cpu', cpu], ['gpu', gpu]] as const) {
+    for (const [side, r] of [
+      ['cpu', cpu],
+      ['gpu', gpu],
+    ] as const) {
       const got = r && (k === null ? r.y : r.dx[k]);
       if (r && (!got || got.shape.join() !== want.shape.join())) {
         throw new Error(`${spec.name}: ${kernel} on ${side} has shape [${got?.shape}], the special table [${want.shape}] (${describeCase(spec, c)})`);
@@ -203,7 +206,11 @@ export function formatSpecial(rows: readonly SpecialRow[], limit = 60): string {
   const head = ['op', 'kernel', 'input', 'want', 'cpu', 'gpu'];
   const body = rows.slice(0, limit).map((r) => [r.op, r.kernel, r.input, show(r.want), show(r.cpu), r.gpu === undefined ? '-' : show(r.gpu)]);
   const width = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((s, i) => s.padEnd(width[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((s, i) => s.padEnd(width[i]))
+      .join('  ')
+      .trimEnd();
   const more = rows.length > limit ? `\n... and ${rows.length - limit} more` : '';
   return `\n${[head, ...body].map(line).join('\n')}${more}\n`;
 }

@@ -34,12 +34,19 @@ function main(): void {
   const command = `apt-get install -y ${packages.join(' ')}`;
   const canInstall = process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('apt-get', ['--version']).status === 0;
   if (!canInstall) {
-    console.error(`npm test: ${lines.join('; ')}.\nInstall them, then run npm test again:\n  sudo apt-get update && sudo ${command}\n(on other systems: install Chrome or Chromium and set CHROME_PATH)`);
+    console.error(
+      `npm test: ${lines.join('; ')}.\nInstall them, then run npm test again:\n  sudo apt-get update && sudo ${command}\n(on other systems: install Chrome or Chromium and set CHROME_PATH)`,
+    );
     process.exit(1);
   }
-  console.log(`npm test: ${lines.join('; ')}.\nInstalling Debian's ${packages.join(' and ')} with apt-get: Chromium runs the browser suites and its SwiftShader gives WebGPU without a GPU; libvulkan1 lets Node's Dawn reach it.`);
+  console.log(
+    `npm test: ${lines.join('; ')}.\nInstalling Debian's ${packages.join(' and ')} with apt-get: Chromium runs the browser suites and its SwiftShader gives WebGPU without a GPU; libvulkan1 lets Node's Dawn reach it.`,
+  );
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', ...packages]]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', ...packages],
+  ]) {
     const run = spawnSync('apt-get', args, { stdio: 'inherit', env });
     if (run.status !== 0) {
       console.error(`npm test: apt-get ${args.join(' ')} failed (exit ${run.status}); run it by hand: ${command}`);

@@ -38,8 +38,23 @@ export interface Work {
 }
 
 export type Bench =
-  | { readonly kind: 'op'; readonly name: string; readonly op: AnyOpSpec; readonly axis: Axis; readonly kernels: readonly KernelInfo[]; readonly base: TestCase<unknown>; readonly fixed: boolean }
-  | { readonly kind: 'update'; readonly name: string; readonly spec: AnyUpdateSpec; readonly axis: Axis; readonly kernels: readonly KernelInfo[]; readonly hyper: unknown };
+  | {
+      readonly kind: 'op';
+      readonly name: string;
+      readonly op: AnyOpSpec;
+      readonly axis: Axis;
+      readonly kernels: readonly KernelInfo[];
+      readonly base: TestCase<unknown>;
+      readonly fixed: boolean;
+    }
+  | {
+      readonly kind: 'update';
+      readonly name: string;
+      readonly spec: AnyUpdateSpec;
+      readonly axis: Axis;
+      readonly kernels: readonly KernelInfo[];
+      readonly hyper: unknown;
+    };
 
 const F32 = 4; // bytes per element: every value on the device is float32 or int32
 
@@ -63,7 +78,14 @@ const SPECIAL: Record<string, Special> = {
   // (dA = dY·Bᵀ and dB = Aᵀ·dY are products of the same three dimensions).
   matmul: {
     axis: 'n',
-    at: (n) => ({ shapes: [[n, n], [n, n]], attrs: {}, classes: 2 }),
+    at: (n) => ({
+      shapes: [
+        [n, n],
+        [n, n],
+      ],
+      attrs: {},
+      classes: 2,
+    }),
     flops: ([a, b]) => 2 * sizeOf(a.slice(0, -1)) * a[a.length - 1] * b[b.length - 1],
   },
   // The test case's target shape names the test's own dimensions ([2,3,4] to [6,1,4]): the scaled
@@ -149,9 +171,15 @@ export function caseAt(bench: Bench, n: number): Sized {
   const c = SPECIAL[op.name]?.at(n, generic) ?? generic();
   let out: Meta;
   try {
-    out = op.infer(c.shapes.map((shape, i) => ({ shape, dtype: op.inputs[i].dtype === 'int32' ? 'int32' : 'float32' })), c.attrs);
+    out = op.infer(
+      c.shapes.map((shape, i) => ({ shape, dtype: op.inputs[i].dtype === 'int32' ? 'int32' : 'float32' })),
+      c.attrs,
+    );
   } catch (e) {
-    throw new Error(`bench/ops: ${op.name} at size ${n}: the scaled test case ${describeShapes(c.shapes)} fails its shape rule (${(e as Error).message}); give it an entry in SPECIAL (bench/ops/cases.ts)`);
+    throw new Error(
+      `bench/ops: ${op.name} at size ${n}: the scaled test case ${describeShapes(c.shapes)} fails its shape rule (${(e as Error).message}); give it an entry in SPECIAL (bench/ops/cases.ts)`,
+      { cause: e },
+    );
   }
   const size = bench.axis === 'n' ? n : Math.max(...c.shapes.map(sizeOf));
   return { nominal: bench.fixed ? size : n, size, ...c, out: out.shape };

@@ -46,7 +46,8 @@ async function main(): Promise<void> {
   const all = benches(cr.registry, cr.updates);
   const wanted = q.get('ops')?.split(',');
   const chosen = wanted ? all.filter((b) => wanted.includes(b.name)) : all;
-  if (wanted && chosen.length !== wanted.length) throw new Error(`?ops must be names from cr.registry or cr.updates (${all.map((b) => b.name).join(', ')}), got ${q.get('ops')}`);
+  if (wanted && chosen.length !== wanted.length)
+    throw new Error(`?ops must be names from cr.registry or cr.updates (${all.map((b) => b.name).join(', ')}), got ${q.get('ops')}`);
 
   const methodology =
     `Per op: the forward (apply + realize) and the VJP for each differentiable input (vjpOf + realize, y and dy computed first); per update: one fused step. ` +
@@ -64,7 +65,18 @@ async function main(): Promise<void> {
     bench.kernels.flatMap((kernel) =>
       cases.get(bench)!.map((c): Entry => {
         const work = workOf(bench, c, kernel);
-        const row: Row = { op: bench.name, kernel: kernel.label, size: c.size, shapes: describeShapes(c.shapes), 'cpu ms': '', 'gpu ms': '', speedup: '', 'cpu rate': '', 'gpu rate': '', unit: work.flops ? 'GFLOP/s' : 'GB/s' };
+        const row: Row = {
+          op: bench.name,
+          kernel: kernel.label,
+          size: c.size,
+          shapes: describeShapes(c.shapes),
+          'cpu ms': '',
+          'gpu ms': '',
+          speedup: '',
+          'cpu rate': '',
+          'gpu rate': '',
+          unit: work.flops ? 'GFLOP/s' : 'GB/s',
+        };
         return { bench, kernel, c, work, row };
       }),
     ),
@@ -74,25 +86,37 @@ async function main(): Promise<void> {
 
   const cpuRuns = (b: Bench, c: Sized) => cpuAll || (b.kind === 'op' && b.fixed) || c.nominal <= CPU_MAX[b.axis];
   const maxBinding = cr.deviceInfo().limits.maxStorageBufferBindingSize;
-  const gpuSkipped = chosen.flatMap((b) => cases.get(b)!.filter((c) => !fits(c, maxBinding)).map((c) => `${b.name} at ${c.size}`));
+  const gpuSkipped = chosen.flatMap((b) =>
+    cases
+      .get(b)!
+      .filter((c) => !fits(c, maxBinding))
+      .map((c) => `${b.name} at ${c.size}`),
+  );
   const note = document.getElementById('cpu-cap');
   if (note) {
     note.textContent =
-      (cpuAll ? 'The CPU reference runs every size.' : `The CPU reference runs up to ${CPU_MAX.elements.toLocaleString('en-US')} elements and matmul n = ${CPU_MAX.n} (?cpuall=1 runs every size); ${NOT_RUN} marks a size not run.`) +
+      (cpuAll
+        ? 'The CPU reference runs every size.'
+        : `The CPU reference runs up to ${CPU_MAX.elements.toLocaleString('en-US')} elements and matmul n = ${CPU_MAX.n} (?cpuall=1 runs every size); ${NOT_RUN} marks a size not run.`) +
       (gpuSkipped.length ? ` Over this adapter's largest storage binding (${maxBinding} bytes), not run on WebGPU: ${gpuSkipped.join(', ')}.` : '');
   }
 
   const chart = setupChart(chosen, entries, env.software);
   showResults(rows, COLUMNS);
 
-  const total = DEVICES.reduce((s, d) => s + chosen.reduce((t, b) => t + cases.get(b)!.filter((c) => (d === 'cpu' ? cpuRuns(b, c) : fits(c, maxBinding))).length, 0), 0);
+  const total = DEVICES.reduce(
+    (s, d) => s + chosen.reduce((t, b) => t + cases.get(b)!.filter((c) => (d === 'cpu' ? cpuRuns(b, c) : fits(c, maxBinding))).length, 0),
+    0,
+  );
   let step = 0;
   for (const device of DEVICES) {
     await use(device);
     for (const [i, bench] of chosen.entries()) {
       for (const [j, c] of cases.get(bench)!.entries()) {
         if (device === 'cpu' ? !cpuRuns(bench, c) : !fits(c, maxBinding)) continue;
-        progress(`${++step}/${total}: ${device === 'webgpu' ? 'WebGPU' : 'CPU reference'}, ${bench.name} at ${bench.axis === 'n' ? `n = ${c.size}` : `${c.size} elements`}`);
+        progress(
+          `${++step}/${total}: ${device === 'webgpu' ? 'WebGPU' : 'CPU reference'}, ${bench.name} at ${bench.axis === 'n' ? `n = ${c.size}` : `${c.size} elements`}`,
+        );
         await new Promise((r) => setTimeout(r, 0)); // let the progress line paint
         const prepared = prepare(bench, c, 1000 * i + j); // the same values on both devices
         try {

@@ -52,10 +52,17 @@ export function prepare(bench: Bench, c: Sized, seed: number): Prepared {
     };
     for (const k of bench.kernels) {
       const wrt = k.wrt;
-      if (wrt === undefined) runs.set(k.label, fresh(() => apply(op, inputs, c.attrs)));
+      if (wrt === undefined)
+        runs.set(
+          k.label,
+          fresh(() => apply(op, inputs, c.attrs)),
+        );
       else {
         const { y, dy } = forVjp();
-        runs.set(k.label, fresh(() => vjpOf(y, wrt, dy)));
+        runs.set(
+          k.label,
+          fresh(() => vjpOf(y, wrt, dy)),
+        );
       }
     }
   }

@@ -58,7 +58,7 @@ export async function start(page: string, methodology: string): Promise<Env> {
   try {
     info = await cr.init({ device: 'webgpu', quiet: true });
   } catch (e) {
-    throw new Error(`this page compares WebGPU with the CPU and this browser gives no WebGPU adapter: ${(e as Error).message}`);
+    throw new Error(`this page compares WebGPU with the CPU and this browser gives no WebGPU adapter: ${(e as Error).message}`, { cause: e });
   }
   const env: Env = {
     page,
@@ -196,17 +196,27 @@ export function logChart(canvas: HTMLCanvasElement, series: readonly ChartSeries
   ctx.font = '11px sans-serif';
   for (let e = x0; e <= x1; e++) {
     const x = X(10 ** e);
-    ctx.beginPath(), ctx.moveTo(x, m.t), ctx.lineTo(x, height - m.b), ctx.stroke();
+    ctx.beginPath();
+    ctx.moveTo(x, m.t);
+    ctx.lineTo(x, height - m.b);
+    ctx.stroke();
     ctx.fillText(`1e${e}`, x - 10, height - m.b + 14);
   }
   const yTicks = logY ? Array.from({ length: y1 - y0 + 1 }, (_, i) => 10 ** (y0 + i)) : Array.from({ length: 5 }, (_, i) => y0 + ((y1 - y0) * i) / 4);
   for (const t of yTicks) {
     const y = Y(t);
-    ctx.beginPath(), ctx.moveTo(m.l, y), ctx.lineTo(width - m.r, y), ctx.stroke();
+    ctx.beginPath();
+    ctx.moveTo(m.l, y);
+    ctx.lineTo(width - m.r, y);
+    ctx.stroke();
     ctx.fillText(format(t), 4, y + 4);
   }
   ctx.fillText(labels.x, width / 2 - 30, height - 6);
-  ctx.save(), ctx.translate(12, m.t + 60), ctx.rotate(-Math.PI / 2), ctx.fillText(labels.y, -60, 0), ctx.restore();
+  ctx.save();
+  ctx.translate(12, m.t + 60);
+  ctx.rotate(-Math.PI / 2);
+  ctx.fillText(labels.y, -60, 0);
+  ctx.restore();
   series.forEach((s, k) => {
     ctx.strokeStyle = ctx.fillStyle = s.color;
     ctx.lineWidth = 2;

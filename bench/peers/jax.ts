@@ -23,7 +23,11 @@ function lossFn(p: Params, x: np.Array, y: np.Array): np.Array {
   const h = nn.relu(np.matmul(x, p.w1).add(p.b1));
   const logits = np.matmul(h, p.w2).add(p.b2);
   // Mean over the batch of -sum(onehot * logSoftmax(logits)).
-  return nn.logSoftmax(logits).mul(y).sum().mul(-1 / B);
+  return nn
+    .logSoftmax(logits)
+    .mul(y)
+    .sum()
+    .mul(-1 / B);
 }
 
 const sgdStep = (p: Params, x: np.Array, y: np.Array): [np.Array, Params] => {

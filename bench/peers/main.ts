@@ -102,12 +102,24 @@ async function main(): Promise<void> {
       await r.sync();
       const first = await r.loss();
       const rest = { warmup: Math.max(warmup - 1, 0), repeats };
-      const t = await measure(name, () => r.step(), () => r.sync(), rest);
+      const t = await measure(
+        name,
+        () => r.step(),
+        () => r.sync(),
+        rest,
+      );
       const final = await r.loss();
       if (name === 'chainrule') crStep = t.median;
       losses.push({ name, loss: final });
       // Losses as text with 6 decimals: the table's numbers keep 3 significant digits, too few to compare.
-      addRow({ ...base, 'median ms': t.median, 'first loss': first.toFixed(6), 'final loss': final.toFixed(6), 'vs chainrule': t.median / crStep, note: [`${steps} steps`, r.note?.()].filter(Boolean).join('; ') });
+      addRow({
+        ...base,
+        'median ms': t.median,
+        'first loss': first.toFixed(6),
+        'final loss': final.toFixed(6),
+        'vs chainrule': t.median / crStep,
+        note: [`${steps} steps`, r.note?.()].filter(Boolean).join('; '),
+      });
     } catch (e) {
       if (name === 'chainrule') throw e;
       addRow({ ...base, note: `failed: ${peerError(name, 'MLP step', e)}` });
@@ -120,7 +132,8 @@ async function main(): Promise<void> {
   // 2. Matmul.
   const series = new Map<string, [number, number][]>();
   for (const n of sizes) {
-    const a = uniformMatrix(n, 10 + n), b = uniformMatrix(n, 20 + n);
+    const a = uniformMatrix(n, 10 + n),
+      b = uniformMatrix(n, 20 + n);
     let crMs = NaN;
     for (const entry of libs) {
       const name = entry.info.name;
@@ -134,7 +147,12 @@ async function main(): Promise<void> {
       try {
         runner = await entry.lib.matmul(n, a, b);
         const r = runner;
-        const t = await measure(name, () => r.run(), () => r.sync(), { warmup: Math.max(warmup, 1), repeats });
+        const t = await measure(
+          name,
+          () => r.run(),
+          () => r.sync(),
+          { warmup: Math.max(warmup, 1), repeats },
+        );
         if (name === 'chainrule') crMs = t.median;
         const gflops = (2 * n ** 3) / (t.median * 1e6);
         addRow({ ...base, 'median ms': t.median, 'GFLOP/s': gflops, 'vs chainrule': t.median / crMs });
@@ -176,7 +194,11 @@ function showLossCheck(losses: { name: string; loss: number }[]): void {
 function drawChart(series: Map<string, [number, number][]>): void {
   const canvas = document.getElementById('chart') as HTMLCanvasElement | null;
   if (!canvas) return;
-  logChart(canvas, [...series].map(([name, points]) => ({ name, color: COLORS[name] ?? '#555', points })), { x: 'matrix size n', y: 'GFLOP/s' });
+  logChart(
+    canvas,
+    [...series].map(([name, points]) => ({ name, color: COLORS[name] ?? '#555', points })),
+    { x: 'matrix size n', y: 'GFLOP/s' },
+  );
 }
 
 /** Values uniform in [-1, 1), from a seed: the same matrices for every library. */

@@ -5,7 +5,11 @@ import { normals, rng } from '../../src/random.ts';
 import type { LibraryInfo } from './versions.ts';
 
 /** The MLP: 784-256-10, ReLU, softmax cross-entropy, plain SGD. */
-export const D = 784, H = 256, C = 10, B = 128, LR = 0.01;
+export const D = 784,
+  H = 256,
+  C = 10,
+  B = 128,
+  LR = 0.01;
 
 /** Everything a library needs for the MLP step, as plain arrays (row-major). */
 export interface MlpData {

@@ -13,7 +13,20 @@ const BATCHES = [32, 64, 128, 256, 512, 1024];
 const QUICK_BATCHES = [32, 256];
 const DEVICES: readonly cr.DeviceName[] = ['webgpu', 'cpu']; // WebGPU first: start() has it ready
 const COLORS: Record<string, string> = { spiral: '#2563eb', mnist: '#16a34a', deep: '#dc2626' };
-const COLUMNS = ['model', 'device', 'batch', 'ms/step', 'min ms', 'samples/s', 'dispatches/step', 'submits/step', 'readbacks/step', 'bytes read/step', 'bytes up/step', 'loss'];
+const COLUMNS = [
+  'model',
+  'device',
+  'batch',
+  'ms/step',
+  'min ms',
+  'samples/s',
+  'dispatches/step',
+  'submits/step',
+  'readbacks/step',
+  'bytes read/step',
+  'bytes up/step',
+  'loss',
+];
 
 async function main(): Promise<void> {
   const q = new URLSearchParams(location.search);
@@ -49,7 +62,13 @@ async function main(): Promise<void> {
     for (const m of models) {
       for (const device of DEVICES) {
         const points = rows.filter((r) => r.model === m.name && r.device === device).map((r) => [Number(r.batch), r['samples/s'] as number] as const);
-        if (points.length) series.push({ name: `${m.name}, ${device === 'webgpu' ? 'WebGPU' : 'CPU reference'}`, color: COLORS[m.id] ?? '#555', points, dashed: device === 'cpu' });
+        if (points.length)
+          series.push({
+            name: `${m.name}, ${device === 'webgpu' ? 'WebGPU' : 'CPU reference'}`,
+            color: COLORS[m.id] ?? '#555',
+            points,
+            dashed: device === 'cpu',
+          });
       }
     }
     logChart(canvas, series, { x: 'batch size', y: 'samples/s' });

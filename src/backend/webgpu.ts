@@ -13,7 +13,6 @@ import { CHECK_FINITE, Checks, firstFound, SLOT_BINDING } from './webgpu/checks.
 
 type Found = NonNullable<ReturnType<typeof firstFound>>;
 
-
 /** A site for a checked dispatch that came without one (never from the executor): names only the op. */
 function unexplained(op: string): CheckSite {
   return { explain: async ({ position, value, count }) => new OpError(op, `an invalid label or index ${value} at position ${position} (${count} in all)`) };
@@ -187,7 +186,11 @@ export class WebGpuBackend implements Backend {
       const entries = kernel.bindings.map((b, i): GPUBindGroupEntry => {
         const x = buffers[i];
         const resource =
-          x instanceof GpuStorage ? { buffer: x.buffer, offset: 0, size: Math.max(x.bytes, 4) } : b.dynamic ? { buffer: x, offset: 0, size: SLOT_BINDING } : { buffer: x };
+          x instanceof GpuStorage
+            ? { buffer: x.buffer, offset: 0, size: Math.max(x.bytes, 4) }
+            : b.dynamic
+              ? { buffer: x, offset: 0, size: SLOT_BINDING }
+              : { buffer: x };
         return { binding: b.binding, resource };
       });
       group = this.device.createBindGroup({ layout: kernel.layout, entries });
@@ -313,7 +316,8 @@ export class WebGpuBackend implements Backend {
     if (--s.refs > 0) return;
     counters.liveTensors--;
     if (lane) this.#pool.move(s.buffer, lane);
-    if (this.#encoder) this.#releasedInPlan.push(s.buffer); // reusable by this plan's later dispatches only
+    if (this.#encoder)
+      this.#releasedInPlan.push(s.buffer); // reusable by this plan's later dispatches only
     else {
       this.#pool.release(s.buffer);
       this.#trim();

@@ -52,7 +52,8 @@ function convert(name: string, spec: FlagSpec, raw: string): unknown {
       return raw;
     case 'sizes': {
       const sizes = raw.split(',').map(Number);
-      if (!sizes.every((s) => Number.isInteger(s) && s >= 1)) throw new UsageError(`--${name} must be positive whole numbers separated by commas, got ${JSON.stringify(raw)}`);
+      if (!sizes.every((s) => Number.isInteger(s) && s >= 1))
+        throw new UsageError(`--${name} must be positive whole numbers separated by commas, got ${JSON.stringify(raw)}`);
       return sizes;
     }
     case 'int':

@@ -77,12 +77,12 @@ async function main(): Promise<void> {
   const model = new cr.nn.MLP([train.x.shape[1], ...settings.hidden, classes], { seed: settings.seed });
   const params = model.parameters();
   const opt =
-    optimizer === 'adam'
-      ? new cr.optim.Adam(params, { lr: settings.lr })
-      : new cr.optim.SGD(params, { lr: settings.lr, momentum: settings.momentum });
+    optimizer === 'adam' ? new cr.optim.Adam(params, { lr: settings.lr }) : new cr.optim.SGD(params, { lr: settings.lr, momentum: settings.momentum });
   const batches = cr.data.batches(train.x, train.y, { batchSize: Math.min(settings.batch, train.x.shape[0]), seed: settings.seed });
   const loss = (s: cr.Tensor, y: cr.Tensor) => cr.nn.softmaxCrossEntropy(s, y, { reg: settings.reg, weights: model.weights() });
-  log(`${dataset}: ${train.x.shape[0]} training examples, model ${model.sizes.join('-')}, ${optimizer} lr ${settings.lr}, batch ${batches.batchSize}, ${settings.epochs} epochs`);
+  log(
+    `${dataset}: ${train.x.shape[0]} training examples, model ${model.sizes.join('-')}, ${optimizer} lr ${settings.lr}, batch ${batches.batchSize}, ${settings.epochs} epochs`,
+  );
 
   const bar = new ProgressBar(!o.json, process.stdout.isTTY === true);
   const epochAccuracy: number[] = [];
@@ -118,7 +118,9 @@ async function main(): Promise<void> {
   if (o.json) console.log(JSON.stringify(summary));
   else {
     const perEpoch = result.epochSeconds.reduce((a, b) => a + b, 0) / result.epochSeconds.length;
-    console.log(`${test ? 'test' : 'training'} accuracy ${pct(finalAccuracy)} after ${settings.epochs} epochs, ${result.seconds.toFixed(1)} s (${perEpoch.toFixed(2)} s/epoch) on ${info.device}`);
+    console.log(
+      `${test ? 'test' : 'training'} accuracy ${pct(finalAccuracy)} after ${settings.epochs} epochs, ${result.seconds.toFixed(1)} s (${perEpoch.toFixed(2)} s/epoch) on ${info.device}`,
+    );
     if (o.save) console.log(`saved ${o.save}`);
   }
   cr.dispose();

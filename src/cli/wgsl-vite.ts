@@ -27,7 +27,9 @@ export function wgslShaders(dir = shadersDir): Plugin {
         let found = false;
         for (const environment of Object.values(server.environments)) {
           const mod = environment.moduleGraph.getModuleById(resolved);
-          if (mod) (environment.moduleGraph.invalidateModule(mod), (found = true));
+          if (!mod) continue;
+          environment.moduleGraph.invalidateModule(mod);
+          found = true;
         }
         if (found) server.ws.send({ type: 'full-reload' });
       };

@@ -36,7 +36,13 @@ export interface BuildOptions {
 
 /** The .wgsl files a build of `dir` reads: the op files, then the libraries. */
 export function wgslFiles(dir = shadersDir): string[] {
-  const list = (d: string) => (existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.wgsl')).sort().map((f) => join(d, f)) : []);
+  const list = (d: string) =>
+    existsSync(d)
+      ? readdirSync(d)
+          .filter((f) => f.endsWith('.wgsl'))
+          .sort()
+          .map((f) => join(d, f))
+      : [];
   return [...list(dir), ...list(join(dir, 'lib'))];
 }
 

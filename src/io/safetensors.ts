@@ -144,9 +144,7 @@ export function decodeSafetensors(bytes: Uint8Array | ArrayBuffer): { tensors: R
     fail(LOAD, `${data.length - covered} trailing bytes: the data buffer is ${data.length} bytes but the tensors cover ${covered}`);
   }
 
-  const tensors = Object.fromEntries(
-    infos.map(({ name, dtype, shape, begin, end }) => [name, { dtype, shape, data: readLE(dtype, data, begin, end) }]),
-  );
+  const tensors = Object.fromEntries(infos.map(({ name, dtype, shape, begin, end }) => [name, { dtype, shape, data: readLE(dtype, data, begin, end) }]));
   return { tensors, metadata };
 }
 
@@ -313,7 +311,10 @@ function scanHeader(text: string): { key: string; at: number } | undefined {
       expectKey = false;
     } else if (c === 0x7b || c === 0x5b) {
       if (objects.length >= MAX_DEPTH) {
-        fail(LOAD, `header nests deeper than ${MAX_DEPTH} levels (character ${i}: ${preview(text.slice(Math.max(0, i - 20), i + 1))}); a safetensors header needs 3`);
+        fail(
+          LOAD,
+          `header nests deeper than ${MAX_DEPTH} levels (character ${i}: ${preview(text.slice(Math.max(0, i - 20), i + 1))}); a safetensors header needs 3`,
+        );
       }
       objects.push(c === 0x7b ? new Set() : null);
       expectKey = c === 0x7b;

@@ -65,7 +65,11 @@ export async function fit(model: Module, optimizer: Optimizer<unknown>, data: Ba
   const start = performance.now();
   const total = epochs * data.length;
   const epochSeconds: number[] = [];
-  let steps = 0, loss = NaN, acc = NaN, lastReport = start, lastSteps = 0;
+  let steps = 0,
+    loss = NaN,
+    acc = NaN,
+    lastReport = start,
+    lastSteps = 0;
   const report = async (epoch: number, step: number) => {
     [loss, acc] = [await meanLoss.readAndReset(), await meanAccuracy.readAndReset()];
     if (!Number.isFinite(loss)) {
@@ -126,7 +130,10 @@ export async function evaluate(model: Module, x: Tensor, y: Tensor, batchSize = 
   if (y.dtype !== 'int32') fail('evaluate', `y must be int32 labels, got ${y.dtype}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) fail('evaluate', `batchSize must be a positive integer, got ${batchSize}`);
   const n = x.shape[0];
-  const rowsInOrder = fromValues(Int32Array.from({ length: n }, (_, i) => i), [n]);
+  const rowsInOrder = fromValues(
+    Int32Array.from({ length: n }, (_, i) => i),
+    [n],
+  );
   const mean = new RunningMean();
   noGrad(() => {
     for (let offset = 0; offset < n; offset += batchSize) {

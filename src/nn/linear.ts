@@ -28,7 +28,10 @@ export class Linear extends Module {
     options: LinearOptions = {},
   ) {
     super();
-    for (const [name, v] of [['in', inFeatures], ['out', outFeatures]] as const) {
+    for (const [name, v] of [
+      ['in', inFeatures],
+      ['out', outFeatures],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) fail('Linear', `${name} features must be a positive integer, got ${v}`);
     }
     const init = options.init ?? 'he';
@@ -48,7 +51,12 @@ export class Linear extends Module {
   }
 
   override namedParameters(): [string, Tensor][] {
-    return this.bias ? [['weight', this.weight], ['bias', this.bias]] : [['weight', this.weight]];
+    return this.bias
+      ? [
+          ['weight', this.weight],
+          ['bias', this.bias],
+        ]
+      : [['weight', this.weight]];
   }
 
   override stateDict(): Record<string, Tensor> {

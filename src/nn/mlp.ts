@@ -10,7 +10,8 @@ export class MLP extends Sequential {
   readonly sizes: readonly number[];
 
   constructor(sizes: readonly number[], options: Omit<LinearOptions, 'bias'> = {}) {
-    if (!Array.isArray(sizes) || sizes.length < 2) fail('MLP', `sizes must list at least an input and an output size, e.g. [784, 256, 10], got ${JSON.stringify(sizes)}`);
+    if (!Array.isArray(sizes) || sizes.length < 2)
+      fail('MLP', `sizes must list at least an input and an output size, e.g. [784, 256, 10], got ${JSON.stringify(sizes)}`);
     const layers: Module[] = [];
     for (let k = 0; k + 1 < sizes.length; k++) {
       if (k > 0) layers.push(new ReLU());

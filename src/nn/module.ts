@@ -23,7 +23,9 @@ export abstract class Module {
 
   /** Weight matrices only (no biases): what L2 regularisation penalises, as in the lecture. */
   weights(): Tensor[] {
-    return this.namedParameters().filter(([name]) => name === 'weight' || name.endsWith('.weight')).map(([, p]) => p);
+    return this.namedParameters()
+      .filter(([name]) => name === 'weight' || name.endsWith('.weight'))
+      .map(([, p]) => p);
   }
 
   /**
@@ -47,7 +49,8 @@ export abstract class Module {
   loadStateDict(state: Readonly<Record<string, Tensor>>): void {
     if (typeof state !== 'object' || state === null) fail('loadStateDict', `expected a record of tensors, got ${state === null ? 'null' : typeof state}`);
     const want = this.stateMeta();
-    for (const name of Object.keys(state)) if (!(name in want)) fail('loadStateDict', `unexpected key "${name}" (the model has ${Object.keys(want).join(', ') || 'no parameters'})`);
+    for (const name of Object.keys(state))
+      if (!(name in want)) fail('loadStateDict', `unexpected key "${name}" (the model has ${Object.keys(want).join(', ') || 'no parameters'})`);
     const values = new Map<string, Tensor>();
     for (const [name, like] of Object.entries(want)) {
       const v = state[name];

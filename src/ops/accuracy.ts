@@ -24,7 +24,8 @@ export const accuracy = defineOp({
     for (let i = 0; i < n; i++) {
       let best = 0; // the first maximum, as max() routes its gradient; NaN wins, as in max()
       for (let j = 1; j < c; j++) {
-        const v = scores.data[i * c + j], b = scores.data[i * c + best];
+        const v = scores.data[i * c + j],
+          b = scores.data[i * c + best];
         if (!Number.isNaN(b) && (v > b || Number.isNaN(v))) best = j;
       }
       if (best === labels.data[i]) correct++;
@@ -38,11 +39,43 @@ export const accuracy = defineOp({
   test: {
     cases: lossCases,
     special: [
-      { inputs: [[[1, NaN, Infinity], [NaN, NaN, 1], [-Infinity, -Infinity, -Infinity], [1, Infinity, Infinity], [-0, 0, -1], [0, -Infinity, 5]], [1, 0, 0, 1, 0, 2]], y: 1 },
-      { inputs: [[[0, -Infinity], [NaN, Infinity]], [1, 1]], y: 0 },
+      {
+        inputs: [
+          [
+            [1, NaN, Infinity],
+            [NaN, NaN, 1],
+            [-Infinity, -Infinity, -Infinity],
+            [1, Infinity, Infinity],
+            [-0, 0, -1],
+            [0, -Infinity, 5],
+          ],
+          [1, 0, 0, 1, 0, 2],
+        ],
+        y: 1,
+      },
+      {
+        inputs: [
+          [
+            [0, -Infinity],
+            [NaN, Infinity],
+          ],
+          [1, 1],
+        ],
+        y: 0,
+      },
     ],
     golden: [
-      { inputs: [[[0, 1], [3, 2], [5, 5]], [1, 1, 0]], y: 2 / 3 }, // a tie goes to the first maximum
+      {
+        inputs: [
+          [
+            [0, 1],
+            [3, 2],
+            [5, 5],
+          ],
+          [1, 1, 0],
+        ],
+        y: 2 / 3,
+      }, // a tie goes to the first maximum
       { inputs: [[[1, 2, 3]], [2]], y: 1 },
     ],
   },

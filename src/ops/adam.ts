@@ -43,10 +43,7 @@ export const adam: UpdateSpec<AdamHyper> = {
       // Weight decay as L2 in the gradient: g = 0.5 * 2 = 1, so p = 2 - 0.01 * 1 / (1 + 1e-8).
       { param: [2], grads: [[0]], hypers: [hyper({ lr: 0.01, weightDecay: 0.5, t: 1 })], want: [1.9900000001] },
     ],
-    hypers: [
-      [1, 2, 3].map((t) => hyper({ lr: 0.01, t })),
-      [1, 2].map((t) => hyper({ lr: 0.1, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 1e-2, t })),
-    ],
+    hypers: [[1, 2, 3].map((t) => hyper({ lr: 0.01, t })), [1, 2].map((t) => hyper({ lr: 0.1, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 1e-2, t }))],
   },
 };
 

@@ -62,9 +62,36 @@ export const argmax = defineOp({
       { shapes: [[3, 2, 5]], attrs: { axis: null, keepdims: true } },
     ],
     golden: [
-      { inputs: [[[1, 7, 3], [6, 5, 6]]], attrs: { axis: 1, keepdims: false }, y: [1, 0] }, // a tie: the first
-      { inputs: [[[1, 7, 3], [6, 5, 6]]], attrs: { axis: -2, keepdims: true }, y: [[1, 0, 1]] },
-      { inputs: [[[1, 7, 3], [6, 5, 8]]], attrs: { axis: null, keepdims: false }, y: 5 },
+      {
+        inputs: [
+          [
+            [1, 7, 3],
+            [6, 5, 6],
+          ],
+        ],
+        attrs: { axis: 1, keepdims: false },
+        y: [1, 0],
+      }, // a tie: the first
+      {
+        inputs: [
+          [
+            [1, 7, 3],
+            [6, 5, 6],
+          ],
+        ],
+        attrs: { axis: -2, keepdims: true },
+        y: [[1, 0, 1]],
+      },
+      {
+        inputs: [
+          [
+            [1, 7, 3],
+            [6, 5, 8],
+          ],
+        ],
+        attrs: { axis: null, keepdims: false },
+        y: 5,
+      },
       { inputs: [4], attrs: { axis: 0, keepdims: false }, y: 0 },
     ],
     // The top two of a lane closer than this could swap in float32: the float32 check would then differ.
@@ -111,7 +138,10 @@ function nearTieInLane(x: Arg, attrs: ArgmaxAttrs, gap: number): boolean {
  */
 function argmaxSpecial(): SpecialCase<ArgmaxAttrs>[] {
   const axis1: ArgmaxAttrs = { axis: 1, keepdims: false };
-  const mixed = [[-Infinity, 5, 5], [NaN, Infinity, -Infinity]];
+  const mixed = [
+    [-Infinity, 5, 5],
+    [NaN, Infinity, -Infinity],
+  ];
   return [
     { inputs: [[[NaN, 1]]], attrs: axis1, y: [0] },
     { inputs: [[[1, NaN]]], attrs: axis1, y: [1] },
@@ -120,7 +150,16 @@ function argmaxSpecial(): SpecialCase<ArgmaxAttrs>[] {
     { inputs: [[[-Infinity, -Infinity]]], attrs: axis1, y: [0] },
     { inputs: [[[1, Infinity, Infinity]]], attrs: axis1, y: [1] },
     { inputs: [[[-Infinity, -1, -0]]], attrs: axis1, y: [2] },
-    { inputs: [[[-0, 0], [0, -0]]], attrs: axis1, y: [0, 0] },
+    {
+      inputs: [
+        [
+          [-0, 0],
+          [0, -0],
+        ],
+      ],
+      attrs: axis1,
+      y: [0, 0],
+    },
     { inputs: [mixed], attrs: { axis: 0, keepdims: false }, y: [1, 1, 0] },
     { inputs: [mixed], attrs: { axis: -1, keepdims: true }, y: [[1], [0]] },
     { inputs: [mixed], attrs: { axis: null, keepdims: false }, y: 3 },

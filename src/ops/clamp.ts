@@ -26,7 +26,10 @@ export const clamp = defineOp({
   infer([x], attrs) {
     const { min, max } = attrs;
     if (min === undefined && max === undefined) fail('clamp', 'at least one of min and max must be given');
-    for (const [name, v] of [['min', min], ['max', max]] as const) {
+    for (const [name, v] of [
+      ['min', min],
+      ['max', max],
+    ] as const) {
       if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v))) fail('clamp', `${name} must be a number, got ${String(v)}`);
     }
     return { shape: x.shape, dtype: x.dtype };
@@ -60,7 +63,19 @@ export const clamp = defineOp({
     ],
     golden: [
       { inputs: [[-2, -0.5, 0.5, 3]], attrs: { min: -1, max: 1 }, y: [-1, -0.5, 0.5, 1] },
-      { inputs: [[[-1, 2], [0.5, -3]]], attrs: { min: 0 }, y: [[0, 2], [0.5, 0]] },
+      {
+        inputs: [
+          [
+            [-1, 2],
+            [0.5, -3],
+          ],
+        ],
+        attrs: { min: 0 },
+        y: [
+          [0, 2],
+          [0.5, 0],
+        ],
+      },
       { inputs: [[-1, 2]], attrs: { max: 0 }, y: [-1, 0] },
       { inputs: [[-5, 0.5, 5]], attrs: { min: 1, max: 0 }, y: [0, 0, 0] },
     ],

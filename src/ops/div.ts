@@ -10,7 +10,21 @@ export const div = binaryOp({
   pytorch: { y: (a, b) => a / b, da: (_a, b, dy) => dy / b, db: (a, b, dy) => -dy * (a / b / b) }, // div_tensor_other_backward
   test: {
     cases: binaryCases,
-    golden: [{ inputs: [[1, -3, 5], [2, 4, -10]], y: [0.5, -0.75, -0.5] }],
-    inputDomains: [undefined, [[-2, -0.3], [0.3, 2]]], // b off the pole at 0
+    golden: [
+      {
+        inputs: [
+          [1, -3, 5],
+          [2, 4, -10],
+        ],
+        y: [0.5, -0.75, -0.5],
+      },
+    ],
+    inputDomains: [
+      undefined,
+      [
+        [-2, -0.3],
+        [0.3, 2],
+      ],
+    ], // b off the pole at 0
   },
 });

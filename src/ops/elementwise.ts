@@ -154,10 +154,20 @@ export const binaryCases = [
   { shapes: [[5], [5]] },
   { shapes: [[], []] },
   { shapes: [[3, 4], []] },
-  { shapes: [[3, 1], [1, 4]] },
+  {
+    shapes: [
+      [3, 1],
+      [1, 4],
+    ],
+  },
   { shapes: [[2, 3, 5], [5]] },
   { shapes: [[1], [7, 13]] },
-  { shapes: [[4, 1, 3], [2, 1]] },
+  {
+    shapes: [
+      [4, 1, 3],
+      [2, 1],
+    ],
+  },
   { shapes: [[0, 3], [3]] },
 ] as const;
 

@@ -80,14 +80,69 @@ export const gather = defineOp({
       { shapes: [[3, 2], [0]], attrs: { offset: 0, rows: 0 }, classes: 3 },
     ],
     special: [
-      { inputs: [[[NaN, -0], [Infinity, -Infinity]], [1, 0, 1]], attrs: { offset: 0, rows: 3 },
-        y: [[Infinity, -Infinity], [NaN, -0], [Infinity, -Infinity]], dy: [[1, -0], [NaN, Infinity], [-Infinity, 2]],
-        dx: [[[NaN, Infinity], [-Infinity, 2]], null] },
-      { inputs: [[[1], [2], [3]], [2, 0, 9]], attrs: { offset: 1, rows: 1 }, y: [[1]], dy: [[-0]], dx: [[[0], [0], [0]], null] },
+      {
+        inputs: [
+          [
+            [NaN, -0],
+            [Infinity, -Infinity],
+          ],
+          [1, 0, 1],
+        ],
+        attrs: { offset: 0, rows: 3 },
+        y: [
+          [Infinity, -Infinity],
+          [NaN, -0],
+          [Infinity, -Infinity],
+        ],
+        dy: [
+          [1, -0],
+          [NaN, Infinity],
+          [-Infinity, 2],
+        ],
+        dx: [
+          [
+            [NaN, Infinity],
+            [-Infinity, 2],
+          ],
+          null,
+        ],
+      },
+      {
+        inputs: [
+          [[1], [2], [3]],
+          [2, 0, 9],
+        ],
+        attrs: { offset: 1, rows: 1 },
+        y: [[1]],
+        dy: [[-0]],
+        dx: [[[0], [0], [0]], null],
+      },
     ],
     golden: [
-      { inputs: [[[1, 2], [3, 4], [5, 6]], [2, 0, 2]], attrs: { offset: 0, rows: 3 }, y: [[5, 6], [1, 2], [5, 6]] },
-      { inputs: [[10, 20, 30], [0, 1, 2, 1]], attrs: { offset: 2, rows: 2 }, y: [30, 20] },
+      {
+        inputs: [
+          [
+            [1, 2],
+            [3, 4],
+            [5, 6],
+          ],
+          [2, 0, 2],
+        ],
+        attrs: { offset: 0, rows: 3 },
+        y: [
+          [5, 6],
+          [1, 2],
+          [5, 6],
+        ],
+      },
+      {
+        inputs: [
+          [10, 20, 30],
+          [0, 1, 2, 1],
+        ],
+        attrs: { offset: 2, rows: 2 },
+        y: [30, 20],
+      },
     ],
   },
 } satisfies OpSpec<GatherAttrs>);

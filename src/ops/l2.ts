@@ -28,7 +28,17 @@ export const l2 = defineOp({
   },
   test: {
     cases: [{ shapes: [[]] }, { shapes: [[7]] }, { shapes: [[5, 13]] }, { shapes: [[0, 3]] }],
-    golden: [{ inputs: [[[1, -2], [3, 0.5]]], y: 14.25 }],
+    golden: [
+      {
+        inputs: [
+          [
+            [1, -2],
+            [3, 0.5],
+          ],
+        ],
+        y: 14.25,
+      },
+    ],
     // (x ** 2).sum() in PyTorch: NaN and Inf propagate, (-0)^2 = +0; dx = dy (2 x), so Inf * 0 is NaN
     special: [
       { inputs: [[1, Infinity]], y: Infinity, dy: 1, dx: [[2, Infinity]] },

@@ -50,7 +50,19 @@ export const leakyRelu = defineOp({
     ],
     golden: [
       { inputs: [[-2, -0.5, 0, 3]], attrs: { negativeSlope: 0.01 }, y: [-0.02, -0.005, 0, 3] },
-      { inputs: [[[-1, 2], [4, -3]]], attrs: { negativeSlope: -0.5 }, y: [[0.5, 2], [4, 1.5]] },
+      {
+        inputs: [
+          [
+            [-1, 2],
+            [4, -3],
+          ],
+        ],
+        attrs: { negativeSlope: -0.5 },
+        y: [
+          [0.5, 2],
+          [4, 1.5],
+        ],
+      },
     ],
     nearKink: ([x]) => x.data.some((v) => Math.abs(v) < 1e-3),
     special: [0.01, 0, -2].flatMap(leakySpecial),

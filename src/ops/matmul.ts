@@ -21,7 +21,10 @@ export const matmul = defineOp({
     { name: 'b', dtype: 'float', differentiable: true },
   ],
   infer([a, b]) {
-    for (const [name, t] of [['a', a], ['b', b]] as const) {
+    for (const [name, t] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
       if (t.shape.length < 2) {
         fail('matmul', `${name} ${formatShape(t.shape)} must have at least 2 dimensions (reshape a vector to [1,n] or [n,1])`);
       }
@@ -88,18 +91,95 @@ export const matmul = defineOp({
   },
   test: {
     cases: [
-      { shapes: [[1, 1], [1, 1]] },
-      { shapes: [[3, 5], [5, 2]] },
-      { shapes: [[7, 13], [13, 11]] },
-      { shapes: [[2, 3, 4], [4, 5]] },
-      { shapes: [[2, 1, 3, 4], [3, 4, 2]] },
-      { shapes: [[0, 3], [3, 4]] },
-      { shapes: [[2, 0], [0, 3]] },
+      {
+        shapes: [
+          [1, 1],
+          [1, 1],
+        ],
+      },
+      {
+        shapes: [
+          [3, 5],
+          [5, 2],
+        ],
+      },
+      {
+        shapes: [
+          [7, 13],
+          [13, 11],
+        ],
+      },
+      {
+        shapes: [
+          [2, 3, 4],
+          [4, 5],
+        ],
+      },
+      {
+        shapes: [
+          [2, 1, 3, 4],
+          [3, 4, 2],
+        ],
+      },
+      {
+        shapes: [
+          [0, 3],
+          [3, 4],
+        ],
+      },
+      {
+        shapes: [
+          [2, 0],
+          [0, 3],
+        ],
+      },
     ],
     golden: [
-      { inputs: [[[1, 2], [3, 4]], [[5, 6], [7, 8]]], y: [[19, 22], [43, 50]] },
+      {
+        inputs: [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          [
+            [5, 6],
+            [7, 8],
+          ],
+        ],
+        y: [
+          [19, 22],
+          [43, 50],
+        ],
+      },
       { inputs: [[[1, 2, 3]], [[1], [0], [-1]]], y: [[-2]] },
-      { inputs: [[[[1, 0], [0, 1]], [[2, 0], [0, 2]]], [[1, 2], [3, 4]]], y: [[[1, 2], [3, 4]], [[2, 4], [6, 8]]] },
+      {
+        inputs: [
+          [
+            [
+              [1, 0],
+              [0, 1],
+            ],
+            [
+              [2, 0],
+              [0, 2],
+            ],
+          ],
+          [
+            [1, 2],
+            [3, 4],
+          ],
+        ],
+        y: [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          [
+            [2, 4],
+            [6, 8],
+          ],
+        ],
+      },
     ],
     // IEEE sums of products (torch.matmul; da = dy @ b^T, db = a^T @ dy): Inf * 0 and Inf - Inf are NaN.
     // A zero that is a sum takes its sign from BLAS's order: either sign.
@@ -107,7 +187,36 @@ export const matmul = defineOp({
       { inputs: [[[Infinity, 1]], [[1], [2]]], y: [[Infinity]], dy: [[1]], dx: [[[1, 2]], [[Infinity], [1]]] },
       { inputs: [[[Infinity, 1]], [[0], [1]]], y: [[NaN]], dy: [[2]], dx: [[[0, 2]], [[Infinity], [2]]] },
       { inputs: [[[Infinity, -Infinity]], [[1], [1]]], y: [[NaN]], dy: [[1]], dx: [[[1, 1]], [[Infinity], [-Infinity]]] },
-      { inputs: [[[NaN, 1], [1, 2]], [[1, 0], [1, 3]]], y: [[NaN, NaN], [3, 6]], dy: [[1, 1], [1, 1]], dx: [[[1, 4], [1, 4]], [[NaN, NaN], [3, 3]]] },
+      {
+        inputs: [
+          [
+            [NaN, 1],
+            [1, 2],
+          ],
+          [
+            [1, 0],
+            [1, 3],
+          ],
+        ],
+        y: [
+          [NaN, NaN],
+          [3, 6],
+        ],
+        dy: [
+          [1, 1],
+          [1, 1],
+        ],
+        dx: [
+          [
+            [1, 4],
+            [1, 4],
+          ],
+          [
+            [NaN, NaN],
+            [3, 3],
+          ],
+        ],
+      },
       { inputs: [[[1, 2]], [[0], [4]]], y: [[8]], dy: [[NaN]], dx: [[[NaN, NaN]], [[NaN], [NaN]]] },
       { inputs: [[[1, 2]], [[0], [4]]], y: [[8]], dy: [[Infinity]], dx: [[[NaN, Infinity]], [[Infinity], [Infinity]]] },
       { inputs: [[[-0, 1]], [[1], [-0]]], y: [[ANY_ZERO]], dy: [[1]], dx: [[[1, ANY_ZERO]], [[ANY_ZERO], [1]]] },

@@ -39,8 +39,26 @@ export const max = defineOp({
   test: {
     cases: reduceCases,
     golden: [
-      { inputs: [[[1, 7, 3], [4, 5, 6]]], attrs: { axes: [1], keepdims: false }, y: [7, 6] },
-      { inputs: [[[1, 7, 3], [4, 5, 6]]], attrs: { axes: [0], keepdims: true }, y: [[4, 7, 6]] },
+      {
+        inputs: [
+          [
+            [1, 7, 3],
+            [4, 5, 6],
+          ],
+        ],
+        attrs: { axes: [1], keepdims: false },
+        y: [7, 6],
+      },
+      {
+        inputs: [
+          [
+            [1, 7, 3],
+            [4, 5, 6],
+          ],
+        ],
+        attrs: { axes: [0], keepdims: true },
+        y: [[4, 7, 6]],
+      },
       { inputs: [[2, 9, 9]], attrs: { axes: [0], keepdims: false }, y: 9 },
     ],
     // torch.max(x, dim): NaN wins (the first NaN), then the first maximum; its backward scatters dy
@@ -52,13 +70,39 @@ export const max = defineOp({
       { inputs: [[[Infinity, 1]]], attrs: axis1, y: [Infinity], dy: [Infinity], dx: [[[Infinity, 0]]] },
       { inputs: [[[1, Infinity]]], attrs: axis1, y: [Infinity], dy: [-Infinity], dx: [[[0, -Infinity]]] },
       { inputs: [[[-Infinity, -Infinity]]], attrs: axis1, y: [-Infinity], dy: [-1], dx: [[[-1, 0]]] },
-      { inputs: [[[-0, 0], [0, -0]]], attrs: axis1, y: [-0, 0], dy: [-0, 1], dx: [[[-0, 0], [1, 0]]] },
       {
-        inputs: [[[-Infinity, 5, 5], [NaN, Infinity, -Infinity]]],
+        inputs: [
+          [
+            [-0, 0],
+            [0, -0],
+          ],
+        ],
+        attrs: axis1,
+        y: [-0, 0],
+        dy: [-0, 1],
+        dx: [
+          [
+            [-0, 0],
+            [1, 0],
+          ],
+        ],
+      },
+      {
+        inputs: [
+          [
+            [-Infinity, 5, 5],
+            [NaN, Infinity, -Infinity],
+          ],
+        ],
         attrs: { axes: [0, 1], keepdims: true },
         y: [[NaN]],
         dy: [[-0]],
-        dx: [[[0, 0, 0], [-0, 0, 0]]],
+        dx: [
+          [
+            [0, 0, 0],
+            [-0, 0, 0],
+          ],
+        ],
       },
     ],
     nearKink: ([x], { axes }) => nearTieInGroup(x, axes, 1e-3),

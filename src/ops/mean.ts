@@ -29,8 +29,26 @@ export const mean = defineOp({
   test: {
     cases: reduceCases,
     golden: [
-      { inputs: [[[1, 2, 3], [4, 5, 6]]], attrs: { axes: [1], keepdims: false }, y: [2, 5] },
-      { inputs: [[[1, 2], [3, 6]]], attrs: { axes: [0, 1], keepdims: false }, y: 3 },
+      {
+        inputs: [
+          [
+            [1, 2, 3],
+            [4, 5, 6],
+          ],
+        ],
+        attrs: { axes: [1], keepdims: false },
+        y: [2, 5],
+      },
+      {
+        inputs: [
+          [
+            [1, 2],
+            [3, 6],
+          ],
+        ],
+        attrs: { axes: [0, 1], keepdims: false },
+        y: 3,
+      },
     ],
     // torch.mean: as sum, over n; the mean of nothing is NaN; dx = dy / n
     special: [
@@ -39,7 +57,23 @@ export const mean = defineOp({
       { inputs: [[[Infinity, -Infinity]]], attrs: axis1, y: [NaN], dy: [Infinity], dx: [[[Infinity, Infinity]]] },
       { inputs: [[[-Infinity, -Infinity]]], attrs: axis1, y: [-Infinity], dy: [-0], dx: [[[-0, -0]]] },
       { inputs: [[[-0, -0]]], attrs: axis1, y: [0], dy: [-1], dx: [[[-0.5, -0.5]]] },
-      { inputs: [[[0, -0], [-0, 2]]], attrs: axis1, y: [0, 1], dy: [2, -Infinity], dx: [[[1, 1], [-Infinity, -Infinity]]] },
+      {
+        inputs: [
+          [
+            [0, -0],
+            [-0, 2],
+          ],
+        ],
+        attrs: axis1,
+        y: [0, 1],
+        dy: [2, -Infinity],
+        dx: [
+          [
+            [1, 1],
+            [-Infinity, -Infinity],
+          ],
+        ],
+      },
       { inputs: [[]], attrs: { axes: [0], keepdims: false }, y: NaN, dy: 1, dx: [[]] },
     ],
   },

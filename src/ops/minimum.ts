@@ -19,7 +19,15 @@ export const minimum = binaryOp({
   },
   test: {
     cases: binaryCases,
-    golden: [{ inputs: [[1, 5, -2], [3, 4, -2]], y: [1, 4, -2] }],
+    golden: [
+      {
+        inputs: [
+          [1, 5, -2],
+          [3, 4, -2],
+        ],
+        y: [1, 4, -2],
+      },
+    ],
     nearKink: ([a, b]) => nearTie(a, b, 1e-3),
   },
 });

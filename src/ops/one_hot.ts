@@ -34,6 +34,16 @@ export const oneHot = defineOp({
       { shapes: [[2, 3]], attrs: { classes: 4 }, classes: 4 },
       { shapes: [[0]], attrs: { classes: 2 }, classes: 2 },
     ],
-    golden: [{ inputs: [[0, 2, 1]], attrs: { classes: 3 }, y: [[1, 0, 0], [0, 0, 1], [0, 1, 0]] }],
+    golden: [
+      {
+        inputs: [[0, 2, 1]],
+        attrs: { classes: 3 },
+        y: [
+          [1, 0, 0],
+          [0, 0, 1],
+          [0, 1, 0],
+        ],
+      },
+    ],
   },
 } satisfies OpSpec<OneHotAttrs>);

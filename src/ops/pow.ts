@@ -85,6 +85,13 @@ function powSpecial(): SpecialCase<PowAttrs>[] {
   return [
     ...rows.map(([p, y, dx]) => ({ inputs: [xs], attrs: { p }, y, dy: ones, dx: [dx], elementwise: true })),
     { inputs: [[2, NaN, 0, -1, 2, 2, 2, 2]], attrs: { p: 0 }, y: ones, dy: dys, dx: [[0, 0, 0, 0, 0, 0, 0, 0]], elementwise: true },
-    { inputs: [[2, 2, 2, 2, 2, -0, 0, -inf]], attrs: { p: 2 }, y: [4, 4, 4, 4, 4, 0, 0, inf], dy: dys, dx: [[NaN, inf, -inf, 0, -0, -0, -0, -inf]], elementwise: true },
+    {
+      inputs: [[2, 2, 2, 2, 2, -0, 0, -inf]],
+      attrs: { p: 2 },
+      y: [4, 4, 4, 4, 4, 0, 0, inf],
+      dy: dys,
+      dx: [[NaN, inf, -inf, 0, -0, -0, -0, -inf]],
+      elementwise: true,
+    },
   ];
 }

@@ -10,6 +10,9 @@ export const reciprocal = unaryOp({
   test: {
     cases: unaryCases,
     golden: [{ inputs: [[2, -0.5, 4]], y: [0.5, -2, 0.25] }],
-    domain: [[-2, -0.2], [0.2, 2]], // off the pole at 0
+    domain: [
+      [-2, -0.2],
+      [0.2, 2],
+    ], // off the pole at 0
   },
 });

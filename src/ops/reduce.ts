@@ -77,12 +77,27 @@ export function reduceParams(op: string, x: Shape, axes: readonly number[]): Par
   const outputs = sizeOf(kept.map((i) => x[i]));
   return new Params()
     .u32(outputs, count, kept.length, axes.length, sizeOf(x), x.length, isSerial(outputs, count) ? 1 : 0)
-    .dims(kept.map((i) => x[i]), op)
-    .dims(kept.map((i) => strides[i]), op)
-    .dims(axes.map((a) => x[a]), op)
-    .dims(axes.map((a) => strides[a]), op)
+    .dims(
+      kept.map((i) => x[i]),
+      op,
+    )
+    .dims(
+      kept.map((i) => strides[i]),
+      op,
+    )
+    .dims(
+      axes.map((a) => x[a]),
+      op,
+    )
+    .dims(
+      axes.map((a) => strides[a]),
+      op,
+    )
     .dims(x, op)
-    .dims(x.map((_, i) => (axes.includes(i) ? 0 : out[i])), op);
+    .dims(
+      x.map((_, i) => (axes.includes(i) ? 0 : out[i])),
+      op,
+    );
 }
 
 /** Launch of a reduction kernel in groups mode: one workgroup per output, or per WORKGROUP outputs if serial. */

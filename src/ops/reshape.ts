@@ -52,14 +52,29 @@ export const reshape = defineOp({
       { shapes: [[]], attrs: { shape: [1, 1] } },
       { shapes: [[0, 3]], attrs: { shape: [3, 0] } },
     ],
-    golden: [{ inputs: [[1, 2, 3, 4, 5, 6]], attrs: { shape: [2, 3] }, y: [[1, 2, 3], [4, 5, 6]] }],
+    golden: [
+      {
+        inputs: [[1, 2, 3, 4, 5, 6]],
+        attrs: { shape: [2, 3] },
+        y: [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+      },
+    ],
     // a copy: every value, -0 included, moves unchanged both ways
     special: [
       {
         inputs: [[NaN, Infinity, -Infinity, -0]],
         attrs: { shape: [2, 2] },
-        y: [[NaN, Infinity], [-Infinity, -0]],
-        dy: [[-0, NaN], [-Infinity, Infinity]],
+        y: [
+          [NaN, Infinity],
+          [-Infinity, -0],
+        ],
+        dy: [
+          [-0, NaN],
+          [-Infinity, Infinity],
+        ],
         dx: [[-0, NaN, -Infinity, Infinity]],
       },
     ],

@@ -20,7 +20,10 @@ export const sgd: UpdateSpec<SgdHyper> = {
   name: 'sgd',
   state: ['velocity'],
   params: (n, h) =>
-    new Params().u32(n).f32(h.lr, h.momentum, h.dampening, h.weightDecay).u32(h.nesterov ? 1 : 0, h.first ? 1 : 0),
+    new Params()
+      .u32(n)
+      .f32(h.lr, h.momentum, h.dampening, h.weightDecay)
+      .u32(h.nesterov ? 1 : 0, h.first ? 1 : 0),
   step(param, grad, [velocity], h) {
     for (let i = 0; i < param.length; i++) {
       let g = grad[i] + h.weightDecay * param[i];
@@ -38,7 +41,10 @@ export const sgd: UpdateSpec<SgdHyper> = {
       // Momentum 0.9: v = [0.5, 1], p = [0.95, -2.1]; v = 0.9 v + [1, -1] = [1.45, -0.1], p -= 0.1 v.
       {
         param: [1, -2],
-        grads: [[0.5, 1], [1, -1]],
+        grads: [
+          [0.5, 1],
+          [1, -1],
+        ],
         hypers: [hyper({ lr: 0.1, momentum: 0.9, first: true }), hyper({ lr: 0.1, momentum: 0.9 })],
         want: [0.805, -2.09],
       },

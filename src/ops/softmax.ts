@@ -43,7 +43,19 @@ export const softmax = defineOp({
     cases: axisCases(),
     golden: [
       { inputs: [[0, Math.log(3)]], attrs: { axis: 0 }, y: [0.25, 0.75] },
-      { inputs: [[[1000, 1000], [0, 0]]], attrs: { axis: 1 }, y: [[0.5, 0.5], [0.5, 0.5]] },
+      {
+        inputs: [
+          [
+            [1000, 1000],
+            [0, 0],
+          ],
+        ],
+        attrs: { axis: 1 },
+        y: [
+          [0.5, 0.5],
+          [0.5, 0.5],
+        ],
+      },
     ],
     // torch.softmax: exp(x - max) / sum, so a lane with +Inf (Inf - Inf), with NaN, or all -Inf is NaN
     // throughout; a -Inf beside finite values is 0. dx = y (dy - sum(dy y)), no masking (0 * NaN is NaN).

@@ -55,13 +55,39 @@ export const softmaxCrossEntropy = defineOp({
       { inputs: [[[-Infinity, -Infinity]], [0]], y: NaN, dy: 1, dx: [[[NaN, NaN]], null] },
       { inputs: [[[-Infinity, 1]], [1]], y: ANY_ZERO, dy: 1, dx: [[[0, 0]], null] },
       { inputs: [[[-Infinity, 1]], [0]], y: Infinity, dy: 1, dx: [[[-1, 1]], null] },
-      { inputs: [[[-Infinity, 1], [0, 0]], [1, 0]], y: Math.LN2 / 2, dy: 1, dx: [[[0, 0], [-0.25, 0.25]], null] },
+      {
+        inputs: [
+          [
+            [-Infinity, 1],
+            [0, 0],
+          ],
+          [1, 0],
+        ],
+        y: Math.LN2 / 2,
+        dy: 1,
+        dx: [
+          [
+            [0, 0],
+            [-0.25, 0.25],
+          ],
+          null,
+        ],
+      },
       { inputs: [[[1, 2]], [0]], y: Math.log(1 + Math.E), dy: NaN, dx: [[[NaN, NaN]], null] },
       { inputs: [[[0, 0]], [0]], y: Math.LN2, dy: Infinity, dx: [[[NaN, Infinity]], null] },
     ],
     golden: [
       { inputs: [[[0, 0]], [1]], y: Math.LN2 },
-      { inputs: [[[1000, 0], [0, 1000]], [0, 0]], y: 500 },
+      {
+        inputs: [
+          [
+            [1000, 0],
+            [0, 1000],
+          ],
+          [0, 0],
+        ],
+        y: 500,
+      },
     ],
   },
 } satisfies OpSpec<Attrs>);

@@ -75,7 +75,8 @@ export const softplus = defineOp({
         dy: [1, 1, -2, 3, 1, -1],
         dx: [[1, 1, -2, 0, 1, -1]],
         elementwise: true,
-        exception: "beta x above 88.7 (float32's exp overflow) and not above the threshold: PyTorch's log1p(exp(t)) is Infinity and its dx NaN; chainrule gives the finite limits x and dy (at x = Infinity too)",
+        exception:
+          "beta x above 88.7 (float32's exp overflow) and not above the threshold: PyTorch's log1p(exp(t)) is Infinity and its dx NaN; chainrule gives the finite limits x and dy (at x = Infinity too)",
       },
     ],
   },

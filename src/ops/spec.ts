@@ -202,7 +202,15 @@ export function kernelReads(spec: AnyOpSpec, kind: 'fwd' | 'vjp'): readonly Read
  * `out` (y, or dx for input `wrt`). Checks labels or indices first (validates). The CPU backend and
  * the tests call the reference through this, so both see the reads as kernelReads states them.
  */
-export function runReference(spec: AnyOpSpec, kind: 'fwd' | 'vjp', wrt: number, attrs: unknown, reads: readonly Arg[], inputs: readonly Meta[], out: Arg): void {
+export function runReference(
+  spec: AnyOpSpec,
+  kind: 'fwd' | 'vjp',
+  wrt: number,
+  attrs: unknown,
+  reads: readonly Arg[],
+  inputs: readonly Meta[],
+  out: Arg,
+): void {
   const order = kernelReads(spec, kind);
   const v = spec.validates;
   if (v) {

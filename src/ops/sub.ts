@@ -10,6 +10,14 @@ export const sub = binaryOp({
   pytorch: { y: (a, b) => a - b, da: (_a, _b, dy) => dy, db: (_a, _b, dy) => -dy },
   test: {
     cases: binaryCases,
-    golden: [{ inputs: [[[5, 7]], [[1], [2]]], y: [[4, 6], [3, 5]] }],
+    golden: [
+      {
+        inputs: [[[5, 7]], [[1], [2]]],
+        y: [
+          [4, 6],
+          [3, 5],
+        ],
+      },
+    ],
   },
 });

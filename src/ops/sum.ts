@@ -27,9 +27,36 @@ export const sum = defineOp({
   test: {
     cases: [...reduceCases, { shapes: [[0, 3]], attrs: { axes: [0], keepdims: false } }],
     golden: [
-      { inputs: [[[1, 2, 3], [4, 5, 6]]], attrs: { axes: [1], keepdims: false }, y: [6, 15] },
-      { inputs: [[[1, 2, 3], [4, 5, 6]]], attrs: { axes: [0], keepdims: true }, y: [[5, 7, 9]] },
-      { inputs: [[[1, 2], [3, 4]]], attrs: { axes: [0, 1], keepdims: false }, y: 10 },
+      {
+        inputs: [
+          [
+            [1, 2, 3],
+            [4, 5, 6],
+          ],
+        ],
+        attrs: { axes: [1], keepdims: false },
+        y: [6, 15],
+      },
+      {
+        inputs: [
+          [
+            [1, 2, 3],
+            [4, 5, 6],
+          ],
+        ],
+        attrs: { axes: [0], keepdims: true },
+        y: [[5, 7, 9]],
+      },
+      {
+        inputs: [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+        ],
+        attrs: { axes: [0, 1], keepdims: false },
+        y: 10,
+      },
     ],
     // torch.sum: NaN and Inf propagate, Inf - Inf is NaN, a sum starts at +0 (so -0 + -0 = +0); dx = dy copied
     special: [
@@ -38,7 +65,23 @@ export const sum = defineOp({
       { inputs: [[[Infinity, -Infinity]]], attrs: axis1, y: [NaN], dy: [Infinity], dx: [[[Infinity, Infinity]]] },
       { inputs: [[[-Infinity, -Infinity]]], attrs: axis1, y: [-Infinity], dy: [-0], dx: [[[-0, -0]]] },
       { inputs: [[[-0, -0]]], attrs: axis1, y: [0], dy: [-1], dx: [[[-1, -1]]] },
-      { inputs: [[[0, -0], [-0, 2]]], attrs: axis1, y: [0, 2], dy: [2, -Infinity], dx: [[[2, 2], [-Infinity, -Infinity]]] },
+      {
+        inputs: [
+          [
+            [0, -0],
+            [-0, 2],
+          ],
+        ],
+        attrs: axis1,
+        y: [0, 2],
+        dy: [2, -Infinity],
+        dx: [
+          [
+            [2, 2],
+            [-Infinity, -Infinity],
+          ],
+        ],
+      },
     ],
   },
 } satisfies OpSpec<ReduceAttrs>);

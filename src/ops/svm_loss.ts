@@ -16,7 +16,10 @@ export interface SvmAttrs {
  */
 export const svmLoss = defineOp({
   name: 'svm_loss',
-  call: (scores: Tensor, labels: Tensor | readonly number[] | Int32Array, options: { margin?: number } = {}): Call<SvmAttrs> => ({ inputs: [scores, labels], attrs: { margin: options.margin ?? 1 } }),
+  call: (scores: Tensor, labels: Tensor | readonly number[] | Int32Array, options: { margin?: number } = {}): Call<SvmAttrs> => ({
+    inputs: [scores, labels],
+    attrs: { margin: options.margin ?? 1 },
+  }),
   inputs: [
     { name: 'scores', dtype: 'float', differentiable: true },
     { name: 'labels', dtype: 'int32', differentiable: false },
@@ -65,11 +68,28 @@ export const svmLoss = defineOp({
     golden: [
       // The lecture's 3-class example: scores (cat 3.2, car 5.1, frog -1.7), label cat: 2.9 + 0 = 2.9
       { inputs: [[[3.2, 5.1, -1.7]], [0]], attrs: { margin: 1 }, y: 2.9 },
-      { inputs: [[[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]], [0, 1, 2]], attrs: { margin: 1 }, y: (2.9 + 0 + 12.9) / 3 },
+      {
+        inputs: [
+          [
+            [3.2, 5.1, -1.7],
+            [1.3, 4.9, 2.0],
+            [2.2, 2.5, -3.1],
+          ],
+          [0, 1, 2],
+        ],
+        attrs: { margin: 1 },
+        y: (2.9 + 0 + 12.9) / 3,
+      },
     ],
     nearKink: ([scores, labels], { margin }) => {
       let near = false;
-      forEachMargin(scores, labels, margin, () => {}, (m) => (near ||= Math.abs(m) < 1e-3));
+      forEachMargin(
+        scores,
+        labels,
+        margin,
+        () => {},
+        (m) => (near ||= Math.abs(m) < 1e-3),
+      );
       return near;
     },
   },

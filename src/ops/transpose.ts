@@ -41,7 +41,16 @@ export const transpose = defineOp({
     // Each kernel gathers: the shape it writes, and per axis the stride of the tensor it reads.
     fwd: ([x], y, { perm }) => {
       const xs = stridesOf(x.shape);
-      return { threads: sizeOf(y.shape), params: new Params().u32(sizeOf(y.shape), perm.length).dims(y.shape, 'transpose').dims(perm.map((p) => xs[p]), 'transpose') };
+      return {
+        threads: sizeOf(y.shape),
+        params: new Params()
+          .u32(sizeOf(y.shape), perm.length)
+          .dims(y.shape, 'transpose')
+          .dims(
+            perm.map((p) => xs[p]),
+            'transpose',
+          ),
+      };
     },
     vjp: ([x], y, _wrt, _dx, { perm }) => {
       const ys = stridesOf(y.shape);
@@ -57,15 +66,48 @@ export const transpose = defineOp({
       { shapes: [[4]], attrs: { perm: [0] } },
       { shapes: [[0, 2]], attrs: { perm: [1, 0] } },
     ],
-    golden: [{ inputs: [[[1, 2, 3], [4, 5, 6]]], attrs: { perm: [1, 0] }, y: [[1, 4], [2, 5], [3, 6]] }],
+    golden: [
+      {
+        inputs: [
+          [
+            [1, 2, 3],
+            [4, 5, 6],
+          ],
+        ],
+        attrs: { perm: [1, 0] },
+        y: [
+          [1, 4],
+          [2, 5],
+          [3, 6],
+        ],
+      },
+    ],
     // a copy: every value, -0 included, moves unchanged both ways
     special: [
       {
-        inputs: [[[NaN, Infinity, -0], [-Infinity, 0, 1]]],
+        inputs: [
+          [
+            [NaN, Infinity, -0],
+            [-Infinity, 0, 1],
+          ],
+        ],
         attrs: { perm: [1, 0] },
-        y: [[NaN, -Infinity], [Infinity, 0], [-0, 1]],
-        dy: [[-0, NaN], [Infinity, 1], [-Infinity, 0]],
-        dx: [[[-0, Infinity, -Infinity], [NaN, 1, 0]]],
+        y: [
+          [NaN, -Infinity],
+          [Infinity, 0],
+          [-0, 1],
+        ],
+        dy: [
+          [-0, NaN],
+          [Infinity, 1],
+          [-Infinity, 0],
+        ],
+        dx: [
+          [
+            [-0, Infinity, -Infinity],
+            [NaN, 1, 0],
+          ],
+        ],
       },
     ],
   },
@@ -76,6 +118,10 @@ function gatherIndex(xShape: Shape, perm: readonly number[]): Int32Array {
   const xStrides = stridesOf(xShape);
   const yShape = perm.map((p) => xShape[p]);
   const map = new Int32Array(sizeOf(xShape));
-  odometer(yShape, perm.map((p) => xStrides[p]), map);
+  odometer(
+    yShape,
+    perm.map((p) => xStrides[p]),
+    map,
+  );
   return map;
 }

@@ -46,24 +46,73 @@ export const where = defineOp({
       { shapes: [[3, 1], [1, 4], []] },
       { shapes: [[2, 3, 5], [5], [3, 1]] },
       { shapes: [[1], [7, 13], [13]] },
-      { shapes: [[4, 1, 3], [2, 1], [1, 1, 1]] },
-      { shapes: [[2, 1, 1, 3], [5, 1], [4, 1, 1]] },
+      {
+        shapes: [
+          [4, 1, 3],
+          [2, 1],
+          [1, 1, 1],
+        ],
+      },
+      {
+        shapes: [
+          [2, 1, 1, 3],
+          [5, 1],
+          [4, 1, 1],
+        ],
+      },
       { shapes: [[0, 3], [3], [1]] },
       { shapes: [[6], [6], [6]], ints: [0], classes: 3 }, // int32 conditions with zeros: both branches
-      { shapes: [[3, 1], [1, 4], [3, 4]], ints: [0], classes: 2 },
+      {
+        shapes: [
+          [3, 1],
+          [1, 4],
+          [3, 4],
+        ],
+        ints: [0],
+        classes: 2,
+      },
     ],
     golden: [
-      { inputs: [[1, 0, -2, 0.5], [1, 2, 3, 4], [10, 20, 30, 40]], y: [1, 20, 3, 4] },
-      { inputs: [[[1], [0]], [5, 6], 0], y: [[5, 6], [0, 0]] },
+      {
+        inputs: [
+          [1, 0, -2, 0.5],
+          [1, 2, 3, 4],
+          [10, 20, 30, 40],
+        ],
+        y: [1, 20, 3, 4],
+      },
+      {
+        inputs: [[[1], [0]], [5, 6], 0],
+        y: [
+          [5, 6],
+          [0, 0],
+        ],
+      },
     ],
     // cond, a, b drawn in [-2, 2] are never 0 here: the tables below and golden examples cover both sides
     special: [
       ...whereSpecial(),
       {
         inputs: [[[NaN], [-0]], [Infinity, -0, 1], NaN],
-        y: [[Infinity, -0, 1], [NaN, NaN, NaN]],
-        dy: [[1, NaN, -Infinity], [2, -0, Infinity]],
-        dx: [null, [[1, NaN, -Infinity], [0, 0, 0]], [[0, 0, 0], [2, -0, Infinity]]],
+        y: [
+          [Infinity, -0, 1],
+          [NaN, NaN, NaN],
+        ],
+        dy: [
+          [1, NaN, -Infinity],
+          [2, -0, Infinity],
+        ],
+        dx: [
+          null,
+          [
+            [1, NaN, -Infinity],
+            [0, 0, 0],
+          ],
+          [
+            [0, 0, 0],
+            [2, -0, Infinity],
+          ],
+        ],
       },
     ],
   },

@@ -42,9 +42,11 @@ export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): { sets: Dri
   if (hardware.length > 0 && gpuDevicePresent()) sets.push({ label: 'the GPU drivers', icds: hardware.join(':') });
   if (swiftshader) sets.push({ label: 'SwiftShader', icds: swiftshader });
   if (lavapipe.length > 0) sets.push({ label: 'lavapipe', icds: lavapipe.join(':') });
-  const reason = sets.length > 0 ? '' :
-    'no Vulkan driver: no GPU device (/dev/dri/renderD*, /dev/nvidia*) with a driver, and no software driver ' +
-    '(on Debian or Ubuntu, apt-get install chromium gives SwiftShader)';
+  const reason =
+    sets.length > 0
+      ? ''
+      : 'no Vulkan driver: no GPU device (/dev/dri/renderD*, /dev/nvidia*) with a driver, and no software driver ' +
+        '(on Debian or Ubuntu, apt-get install chromium gives SwiftShader)';
   return { sets, reason };
 }
 

@@ -28,7 +28,9 @@ describe('the op benchmark page', () => {
     // Every op: a forward row, and a VJP row per differentiable input where the op has a VJP; every
     // update: a step row. Two sizes each (quick), and nothing else.
     const expected = [
-      ...registry.flatMap((op) => ['fwd', ...(op.vjp ? op.inputs.filter((i) => i.differentiable).map((i) => `vjp ${i.name}`) : [])].map((k) => `${op.name} | ${k}`)),
+      ...registry.flatMap((op) =>
+        ['fwd', ...(op.vjp ? op.inputs.filter((i) => i.differentiable).map((i) => `vjp ${i.name}`) : [])].map((k) => `${op.name} | ${k}`),
+      ),
       ...updates.map((u) => `${u.name} | step`),
     ];
     const seen = state.rows.map((r) => `${r.op} | ${r.kernel}`);

@@ -28,7 +28,8 @@ describe('the training-step benchmark page', () => {
     expect(state.rows.map(key).sort()).toEqual(expected.sort());
 
     for (const r of state.rows) {
-      const ms = r['ms/step'] as number, rate = r['samples/s'] as number;
+      const ms = r['ms/step'] as number,
+        rate = r['samples/s'] as number;
       expect(Number.isFinite(ms) && ms > 0, `${key(r)}: ms/step ${ms}`).toBe(true);
       expect(Number.isFinite(rate) && rate > 0, `${key(r)}: samples/s ${rate}`).toBe(true);
       expect(rate).toBeCloseTo((Number(r.batch) * 1000) / ms, 6);
@@ -42,7 +43,9 @@ describe('the training-step benchmark page', () => {
         expect(r['dispatches/step'] as number).toBeGreaterThan(0);
         // Same seeds, same number of steps: the last loss agrees with the CPU reference.
         const cpu = state.rows.find((c) => c.device === 'cpu' && c.model === r.model && c.batch === r.batch)!;
-        expect(Math.abs((r.loss as number) - (cpu.loss as number)), `${key(r)}: loss ${r.loss} vs CPU ${cpu.loss}`).toBeLessThan(1e-3 * Math.max(1, Math.abs(cpu.loss as number)));
+        expect(Math.abs((r.loss as number) - (cpu.loss as number)), `${key(r)}: loss ${r.loss} vs CPU ${cpu.loss}`).toBeLessThan(
+          1e-3 * Math.max(1, Math.abs(cpu.loss as number)),
+        );
       }
     }
 

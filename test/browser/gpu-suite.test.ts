@@ -17,7 +17,10 @@ describe('the registry suite in headless Chrome', () => {
     await page.goto(`${pages.url}/test/gpu-suite/`);
     await page.waitForFunction(() => window.__suite?.status !== 'running', { timeout: 120_000 });
     const suite = await page.evaluate(() => window.__suite);
-    expect(suite.error, 'the page failed: without WebGPU, Chromium needs --enable-unsafe-webgpu --enable-features=Vulkan and a Vulkan driver (SwiftShader ships with Debian\'s chromium)').toBeNull();
+    expect(
+      suite.error,
+      "the page failed: without WebGPU, Chromium needs --enable-unsafe-webgpu --enable-features=Vulkan and a Vulkan driver (SwiftShader ships with Debian's chromium)",
+    ).toBeNull();
     expect(suite.adapter).toMatch(/\S/);
     const expected =
       registry.reduce((n, spec) => n + spec.test.cases.length * (1 + spec.inputs.filter((i) => i.differentiable && i.dtype !== 'int32').length), 0) +

@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Page } from 'puppeteer';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DemoState } from '../demo/state.ts';
+import type { DemoState } from '../../demo/state.ts';
 import { chromeArgs, collectConsoleErrors } from '../browser.ts';
 import { servedPages } from '../pages-fixture.ts';
 
@@ -91,7 +91,11 @@ describe('the training page in headless Chrome', () => {
     expect(await countColour(page, '#chart', [37, 99, 235]), 'loss curve pixels').toBeGreaterThan(100);
     expect(done.regionsDrawn).toBeGreaterThan(0);
     // Each class's region colour covers a good part of the 400x400 canvas.
-    for (const rgb of [[191, 219, 254], [254, 202, 202], [187, 247, 208]] as [number, number, number][]) {
+    for (const rgb of [
+      [191, 219, 254],
+      [254, 202, 202],
+      [187, 247, 208],
+    ] as [number, number, number][]) {
       expect(await countColour(page, '#regions', rgb, 12), `region colour ${rgb}`).toBeGreaterThan(10_000);
     }
     await page.screenshot({ path: new URL('train-page.png', screenshots).pathname, fullPage: true });

@@ -4,10 +4,9 @@
 // `validates`, forward and each VJP.
 import * as cr from 'chainrule';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, applyVjp as vjpOf } from '../../src/tensor.ts';
+import { apply, applyVjp as vjpOf, fromValues } from '../../src/tensor.ts';
 import { registry } from '../../src/ops/registry.ts';
 import type { AnyOpSpec, Arg } from '../../src/ops/spec.ts';
-import { fromValues } from '../../src/tensor.ts';
 import { randomInputs, toFloat32 } from '../helpers.ts';
 
 const checked = registry.filter((s) => s.validates);
@@ -38,9 +37,7 @@ function outputs(spec: AnyOpSpec, args: Arg[], attrs: unknown): cr.Tensor[] {
     return a.dtype === 'int32' ? t.gather(Int32Array.from({ length: a.shape[0] }, (_, i) => i)) : t;
   });
   const y = apply(spec, x, attrs);
-  const vjps = spec.inputs.flatMap((input, wrt) =>
-    input.differentiable && spec.vjp ? [vjpOf(y, wrt, cr.ones(y.shape).mul(0.5))] : [],
-  );
+  const vjps = spec.inputs.flatMap((input, wrt) => (input.differentiable && spec.vjp ? [vjpOf(y, wrt, cr.ones(y.shape).mul(0.5))] : []));
   return [y, ...vjps];
 }
 

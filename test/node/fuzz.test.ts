@@ -106,7 +106,11 @@ describe('fuzzed inputs to the file parsers decode cleanly or throw an OpError t
       expect(r.clean, report(r)).toBeGreaterThan(count * 0.03);
       expect(r.opErrors, report(r)).toBeGreaterThan(count * 0.3);
       const kinds = [...r.kinds.keys()];
-      for (const kind of mustReach[name]) expect(kinds.some((k) => k.includes(kind)), `${kind}\n${report(r)}`).toBe(true);
+      for (const kind of mustReach[name])
+        expect(
+          kinds.some((k) => k.includes(kind)),
+          `${kind}\n${report(r)}`,
+        ).toBe(true);
     }, 60_000);
   }
 });

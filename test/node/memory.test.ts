@@ -39,7 +39,10 @@ describe.each(['cpu', 'webgpu'] as const)('on %s', (device) => {
     const before = bytesFromHere(device);
     for (let k = 0; k < 40; k++) {
       const x = cr.randn([512, 1024], { seed: k }); // 2 MiB each: 80 MiB if the constants held them
-      await x.mul(k + 0.25).sum().data();
+      await x
+        .mul(k + 0.25)
+        .sum()
+        .data();
     }
     await collect();
     expect(bytesFromHere(device) - before).toBeLessThanOrEqual(2 * MiB); // the last x may still be on the stack

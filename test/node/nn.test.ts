@@ -62,13 +62,18 @@ describe.each(['cpu', 'webgpu'] as const)('nn on %s', (device) => {
     delete bad['2.bias'];
     expect(() => b.loadStateDict(bad)).toThrow(/^loadStateDict: missing key "2.bias" \(\[3\]\)/);
     expect(() => b.loadStateDict({ ...cr.io.loadSafetensors(bytes), extra: cr.tensor([1]) })).toThrow(/^loadStateDict: unexpected key "extra"/);
-    expect(() => b.loadStateDict({ ...cr.io.loadSafetensors(bytes), '0.bias': cr.zeros([7]) })).toThrow(/^loadStateDict: "0.bias" has shape \[7\], the model needs \[6\]/);
+    expect(() => b.loadStateDict({ ...cr.io.loadSafetensors(bytes), '0.bias': cr.zeros([7]) })).toThrow(
+      /^loadStateDict: "0.bias" has shape \[7\], the model needs \[6\]/,
+    );
   });
 
   it('losses add reg * sum of squared weights, as in the lecture', async () => {
     await init();
     const model = new cr.nn.MLP([2, 3], { seed: 5 });
-    const x = cr.tensor([[1, -1], [0.5, 2]]);
+    const x = cr.tensor([
+      [1, -1],
+      [0.5, 2],
+    ]);
     const y = cr.tensor([0, 2], { dtype: 'int32' });
     const scores = model.forward(x);
     const w = await model.weights()[0].data();
@@ -98,7 +103,10 @@ describe.each(['cpu', 'webgpu'] as const)('nn on %s', (device) => {
   it('batches: every row once per epoch, a new seeded order each epoch, labels gathered with their rows', async () => {
     await init();
     const n = 10;
-    const X = cr.tensor(Float32Array.from({ length: n * 2 }, (_, i) => Math.floor(i / 2)), [n, 2]);
+    const X = cr.tensor(
+      Float32Array.from({ length: n * 2 }, (_, i) => Math.floor(i / 2)),
+      [n, 2],
+    );
     const Y = cr.tensor(Int32Array.from({ length: n }, (_, i) => i));
     const loader = cr.data.batches(X, Y, { batchSize: 4, seed: 7 });
     expect(loader.length).toBe(3);
@@ -115,18 +123,22 @@ describe.each(['cpu', 'webgpu'] as const)('nn on %s', (device) => {
     const [first, second] = [await epoch(), await epoch()];
     expect([...first].sort((a, b) => a - b)).toEqual([...Array(n).keys()]);
     expect(first).not.toEqual(second);
-    expect(first).toEqual(await (async () => {
-      const again = cr.data.batches(X, Y, { batchSize: 4, seed: 7 });
-      const rows: number[] = [];
-      for (const { y } of again) rows.push(...(await y.data()));
-      return rows;
-    })());
+    expect(first).toEqual(
+      await (async () => {
+        const again = cr.data.batches(X, Y, { batchSize: 4, seed: 7 });
+        const rows: number[] = [];
+        for (const { y } of again) rows.push(...(await y.data()));
+        return rows;
+      })(),
+    );
     const ordered = cr.data.batches(X, Y, { batchSize: 4, shuffle: false, dropLast: true });
     expect(ordered.length).toBe(2);
     const ys: number[] = [];
     for (const { y } of ordered) ys.push(...(await y.data()));
     expect(ys).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    expect(() => cr.data.batches(X, cr.tensor([1, 2], { dtype: 'int32' }), { batchSize: 2 })).toThrow(/^batches: x \[10,2\] and y \[2\] must have the same number of rows/);
+    expect(() => cr.data.batches(X, cr.tensor([1, 2], { dtype: 'int32' }), { batchSize: 2 })).toThrow(
+      /^batches: x \[10,2\] and y \[2\] must have the same number of rows/,
+    );
     expect(() => cr.data.batches(X, Y, { batchSize: 0 })).toThrow(/^batches: batchSize must be a positive integer, got 0/);
   });
 

@@ -9,7 +9,10 @@ describe.each(['cpu', 'webgpu'] as const)('on %s', (device) => {
   it('names the first op that makes a NaN, forward, with the shapes and the line that made it', async () => {
     await cr.init({ device, checkNumerics: true });
     expect(cr.deviceInfo().checkNumerics).toBe(true);
-    const x = cr.tensor([[1, -1], [4, 9]]);
+    const x = cr.tensor([
+      [1, -1],
+      [4, 9],
+    ]);
     const y = x.sqrt().mul(2).sum(); // sqrt(-1) is NaN: sqrt is the first, not mul or sum
     await expect(y.data()).rejects.toThrow(
       /^checkNumerics: sqrt forward made 1 non-finite value in \[2,2\] from \[2,2\]; the first, at element 1, is NaN \(made at \S*numerics\.test\.ts:\d+:\d+\)\n {4}at \S*numerics\.test\.ts/,
@@ -18,10 +21,14 @@ describe.each(['cpu', 'webgpu'] as const)('on %s', (device) => {
 
   it('names a VJP too, and infinities', async () => {
     await cr.init({ device, checkNumerics: true });
-    await expect(cr.tensor([1, 0, 2]).log().data()).rejects.toThrow(/^checkNumerics: log forward made 1 non-finite value in \[3\] from \[3\]; the first, at element 1, is -Infinity/);
+    await expect(cr.tensor([1, 0, 2]).log().data()).rejects.toThrow(
+      /^checkNumerics: log forward made 1 non-finite value in \[3\] from \[3\]; the first, at element 1, is -Infinity/,
+    );
     const w = cr.tensor([0, 1, 2], { requiresGrad: true });
     w.log().sum().backward(); // log's VJP reads x only: dy / 0 = Infinity, and log(0) itself is never computed
-    await expect(w.grad!.data()).rejects.toThrow(/^checkNumerics: log backward \(VJP for input 0\) made 1 non-finite value in \[3\] from \[3\], \[3\]; the first, at element 0, is Infinity/);
+    await expect(w.grad!.data()).rejects.toThrow(
+      /^checkNumerics: log backward \(VJP for input 0\) made 1 non-finite value in \[3\] from \[3\], \[3\]; the first, at element 0, is Infinity/,
+    );
     const v = cr.tensor([0, 1, 2], { requiresGrad: true });
     v.sqrt().sum().backward(); // forward is finite; the VJP dy / (2 sqrt(0)) is Infinity
     await expect(v.grad!.data()).rejects.toThrow(/^checkNumerics: sqrt backward \(VJP for input 0\) made 1 non-finite value in \[3\]/);

@@ -75,10 +75,10 @@ describe('where: float conditions with zeros, NaN and subnormals, and int32 extr
   });
 });
 
-describe('the user calls (the specs\' call)', () => {
+describe("the user calls (the specs' call)", () => {
   const ops = { abs, square, leakyRelu, softplus, clamp, where, argmax } as unknown as Record<string, ((...a: unknown[]) => cr.Tensor) & { spec: AnyOpSpec }>;
 
-  it.each(Object.keys(ops))('%s(...inputs, ...test.args) records the first test case\'s attrs', async (name) => {
+  it.each(Object.keys(ops))("%s(...inputs, ...test.args) records the first test case's attrs", async (name) => {
     const spec = ops[name].spec;
     const c = spec.test.cases[0];
     const inputs = toFloat32(randomInputs(spec, c, 1)).map((a) => fromValues(a.data, a.shape));
@@ -94,11 +94,17 @@ describe('the user calls (the specs\' call)', () => {
     expect(Array.from(await softplus(cr.tensor([0, 30])).data())).toEqual([Math.fround(Math.LN2), 30]);
     expect(Array.from(await clamp(x, null, 1).data())).toEqual([-2, -0.5, 0.5, 1]);
     expect(Array.from(await clamp(x, 0).data())).toEqual([0, 0, 0.5, 3]);
-    const m = cr.tensor([[1, 7, 3], [6, 5, 8]]);
+    const m = cr.tensor([
+      [1, 7, 3],
+      [6, 5, 8],
+    ]);
     expect(await argmax(m).item()).toBe(5);
     expect(await argmax(m, -1, true).array()).toEqual([[1], [2]]);
     expect(argmax(m, 0).dtype).toBe('int32');
-    expect(await where(cr.tensor([[1], [0]]), cr.tensor([5, 6]), 0).array()).toEqual([[5, 6], [0, 0]]);
+    expect(await where(cr.tensor([[1], [0]]), cr.tensor([5, 6]), 0).array()).toEqual([
+      [5, 6],
+      [0, 0],
+    ]);
     expect(await where(cr.tensor([0, 3], { dtype: 'int32' }), 1, 0).array()).toEqual([0, 1]); // numbers: float32 constants
   });
 

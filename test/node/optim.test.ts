@@ -37,7 +37,10 @@ describe.each(['cpu', 'webgpu'] as const)('optimizers on %s', (device) => {
     await init();
     const w = leaf([1, -2]);
     const opt = new cr.optim.SGD([w], { lr: 0.1, momentum: 0.9 });
-    for (const g of [[0.5, 1], [1, -1]]) {
+    for (const g of [
+      [0.5, 1],
+      [1, -1],
+    ]) {
       opt.zeroGrad();
       w.mul(cr.tensor(g)).sum().backward(); // d/dw of sum(w * g) is g
       opt.step();
@@ -53,7 +56,10 @@ describe.each(['cpu', 'webgpu'] as const)('optimizers on %s', (device) => {
     const opt = new cr.optim.Adam([w], { lr: 0.1 });
     for (let i = 0; i < 200; i++) {
       opt.zeroGrad();
-      w.sub(cr.tensor([1, 2])).pow(2).sum().backward();
+      w.sub(cr.tensor([1, 2]))
+        .pow(2)
+        .sum()
+        .backward();
       opt.step();
     }
     const [a, b] = await w.data();

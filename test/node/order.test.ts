@@ -61,9 +61,7 @@ describe.each(['cpu', 'webgpu'] as const)('on %s', (device) => {
     step();
     const want = cr.io.encodeSafetensors(
       Object.fromEntries(
-        await Promise.all(
-          Object.entries(model.stateDict()).map(async ([k, t]) => [k, { dtype: t.dtype, shape: [...t.shape], data: await t.data() }]),
-        ),
+        await Promise.all(Object.entries(model.stateDict()).map(async ([k, t]) => [k, { dtype: t.dtype, shape: [...t.shape], data: await t.data() }])),
       ),
     );
     const saving = cr.io.saveSafetensors(model.stateDict());

@@ -21,10 +21,11 @@ import { CHECK_FINITE } from '../../src/backend/webgpu/checks.ts';
 // exactly the bindings the spec derives (name, number, access).
 
 const dir = new URL('../../shaders/', import.meta.url);
-const files = readdirSync(dir).filter((f) => f.endsWith('.wgsl')).map((f) => f.replace(/\.wgsl$/, ''));
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.wgsl'))
+  .map((f) => f.replace(/\.wgsl$/, ''));
 
 describe('shaders', () => {
-
   it('every op and update has exactly one shader file and every shader file one op or update (or the numerics guard)', () => {
     expect(files.sort()).toEqual([...[...registry, ...updates].map((s) => s.name), 'check_finite'].sort());
   });
@@ -166,7 +167,12 @@ describe('shader sources', () => {
     ]);
     expect(op.code.match(/fn \w+\(\)/g)).toEqual(['fn op()', 'fn a()', 'fn b()', 'fn c()']);
     // In shaders/ itself: sum imports common, reduce and axes; axes imports reduce, which imports common.
-    expect(shaderSources.sum.map.map((s) => s.file)).toEqual(['shaders/sum.wgsl', 'shaders/lib/common.wgsl', 'shaders/lib/reduce.wgsl', 'shaders/lib/axes.wgsl']);
+    expect(shaderSources.sum.map.map((s) => s.file)).toEqual([
+      'shaders/sum.wgsl',
+      'shaders/lib/common.wgsl',
+      'shaders/lib/reduce.wgsl',
+      'shaders/lib/axes.wgsl',
+    ]);
   });
 
   it('an import cycle, an unknown library and a malformed #import are errors naming the files and lines', () => {
@@ -176,7 +182,9 @@ describe('shader sources', () => {
       'lib/b.wgsl': 'fn b() {}\n\n// #import a\n',
     });
     expect(() => buildShaders(cycle, { root: join(cycle, '..') })).toThrow(WgslImportError);
-    expect(() => buildShaders(cycle, { root: join(cycle, '..') })).toThrow('shaders/lib/b.wgsl:3: import cycle: shaders/lib/a.wgsl -> shaders/lib/b.wgsl -> shaders/lib/a.wgsl');
+    expect(() => buildShaders(cycle, { root: join(cycle, '..') })).toThrow(
+      'shaders/lib/b.wgsl:3: import cycle: shaders/lib/a.wgsl -> shaders/lib/b.wgsl -> shaders/lib/a.wgsl',
+    );
     const self = shaderTree({ 'op.wgsl': 'fn op() {}\n', 'lib/a.wgsl': '// #import a\n' });
     expect(() => buildShaders(self, { root: join(self, '..') })).toThrow('shaders/lib/a.wgsl:1: import cycle: shaders/lib/a.wgsl -> shaders/lib/a.wgsl');
     const unknown = shaderTree({ 'op.wgsl': 'fn op() {}\n// #import common\n// #import nope\n', 'lib/common.wgsl': '\n' });
@@ -208,7 +216,10 @@ describe('shader sources on WebGPU', () => {
     device.pushErrorScope('validation');
     kernels.module(name);
     const scope = device.popErrorScope();
-    const error = await kernels.check().then(() => new Error('compiled'), (e: Error) => e);
+    const error = await kernels.check().then(
+      () => new Error('compiled'),
+      (e: Error) => e,
+    );
     await scope;
     return error;
   }
@@ -226,7 +237,11 @@ describe('shader sources on WebGPU', () => {
     const line = edit('relu.wgsl', 'y[i] = select(', '  y[i] = select(x[i], 0.0, x[i] < not_a_value);');
     const error = await compileError(buildShaders(dir, { root: tmp }), 'relu');
     expect(error).toBeInstanceOf(cr.ShaderError);
-    expect(error.message).toMatch(new RegExp(`^relu: WGSL does not compile:\\n  shaders/relu\\.wgsl:${line}:\\d+: .*not_a_value.*\\n    y\\[i\\] = select\\(x\\[i\\], 0\\.0, x\\[i\\] < not_a_value\\);`));
+    expect(error.message).toMatch(
+      new RegExp(
+        `^relu: WGSL does not compile:\\n  shaders/relu\\.wgsl:${line}:\\d+: .*not_a_value.*\\n    y\\[i\\] = select\\(x\\[i\\], 0\\.0, x\\[i\\] < not_a_value\\);`,
+      ),
+    );
   });
 
   it('a compile error in a library names shaders/lib/<name>.wgsl, its line and column, and the line', async () => {
@@ -234,6 +249,8 @@ describe('shader sources on WebGPU', () => {
     const line = edit('lib/reduce.wgsl', 'at += (rest % d)', '    at += (rest % d) * not_a_stride;');
     const error = await compileError(buildShaders(dir, { root: tmp }), 'sum');
     expect(error).toBeInstanceOf(cr.ShaderError);
-    expect(error.message).toMatch(new RegExp(`^sum: WGSL does not compile:\\n  shaders/lib/reduce\\.wgsl:${line}:\\d+: .*not_a_stride.*\\n    at \\+= \\(rest % d\\) \\* not_a_stride;`));
+    expect(error.message).toMatch(
+      new RegExp(`^sum: WGSL does not compile:\\n  shaders/lib/reduce\\.wgsl:${line}:\\d+: .*not_a_stride.*\\n    at \\+= \\(rest % d\\) \\* not_a_stride;`),
+    );
   });
 });

@@ -22,13 +22,20 @@ describe('npm run train', () => {
     expect(result).toMatchObject({ dataset: 'spiral', device: 'cpu', sizes: [2, 100, 3], steps: 200, saved: file });
     expect(result.trainAccuracy).toBeGreaterThan(0.9);
     const state = cr.io.loadSafetensors(readFileSync(file));
-    expect(Object.fromEntries(Object.entries(state).map(([k, t]) => [k, t.shape]))).toEqual({ '0.weight': [100, 2], '0.bias': [100], '2.weight': [3, 100], '2.bias': [3] });
+    expect(Object.fromEntries(Object.entries(state).map(([k, t]) => [k, t.shape]))).toEqual({
+      '0.weight': [100, 2],
+      '0.bias': [100],
+      '2.weight': [3, 100],
+      '2.bias': [3],
+    });
   });
 
   it('stops with one clear message and exit code 1 when training diverges, and names the op with --check-numerics', () => {
     const run = train('--dataset', 'spiral', '--device', 'cpu', '--epochs', '50', '--lr', '1e20');
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^train: fit: the training loss is (NaN|Infinity) at epoch \d+, step \d+: training diverged; lower the learning rate \(now 100000000000000000000\)/);
+    expect(run.stderr).toMatch(
+      /^train: fit: the training loss is (NaN|Infinity) at epoch \d+, step \d+: training diverged; lower the learning rate \(now 100000000000000000000\)/,
+    );
     const guarded = train('--dataset', 'spiral', '--device', 'cpu', '--epochs', '50', '--lr', '1e20', '--check-numerics');
     expect(guarded.status).toBe(1);
     expect(guarded.stderr).toMatch(/^train: checkNumerics: \w+ (forward|backward \(VJP for input \d\)) made \d+ non-finite values? in \[/);

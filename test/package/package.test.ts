@@ -173,11 +173,14 @@ describe('the installed package in Node', () => {
 
   it('without the webgpu package, init() computes on the CPU and deviceInfo() says why', async () => {
     const bare = await consumer('bare', false);
-    await writeFile(join(bare, 'why.mjs'), `import * as cr from 'chainrule';
+    await writeFile(
+      join(bare, 'why.mjs'),
+      `import * as cr from 'chainrule';
       const info = await cr.init();
       let error = '';
       try { await cr.init({ device: 'webgpu' }); } catch (e) { error = e.name + ': ' + e.message; }
-      console.log(JSON.stringify({ device: info.device, reason: info.reason, error }));`);
+      console.log(JSON.stringify({ device: info.device, reason: info.reason, error }));`,
+    );
     const { stdout, stderr } = await run('node', ['why.mjs'], { cwd: bare, timeout: 60_000 });
     const out = JSON.parse(stdout.trim());
     expect(out.device).toBe('cpu');
@@ -213,7 +216,10 @@ describe('pages bundled from the installed package', () => {
   beforeAll(async () => {
     const page = join(project, 'page');
     await mkdir(page);
-    await writeFile(join(page, 'index.html'), '<!doctype html><title>consumer</title><link rel="icon" href="data:,"><script type="module" src="./main.js"></script>');
+    await writeFile(
+      join(page, 'index.html'),
+      '<!doctype html><title>consumer</title><link rel="icon" href="data:,"><script type="module" src="./main.js"></script>',
+    );
     await writeFile(
       join(page, 'main.js'),
       `import * as cr from 'chainrule';
@@ -225,7 +231,14 @@ describe('pages bundled from the installed package', () => {
     const out = join(project, 'www');
     await viteBuild({ root: page, base: './', configFile: false, logLevel: 'silent', build: { outDir: join(out, 'vite'), emptyOutDir: true } });
     await mkdir(join(out, 'esbuild'));
-    await esbuild({ entryPoints: [join(page, 'main.js')], bundle: true, platform: 'browser', format: 'esm', outfile: join(out, 'esbuild/main.js'), logLevel: 'silent' });
+    await esbuild({
+      entryPoints: [join(page, 'main.js')],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      outfile: join(out, 'esbuild/main.js'),
+      logLevel: 'silent',
+    });
     await writeFile(join(out, 'esbuild/index.html'), await readFile(join(page, 'index.html')));
     server = await serve(out);
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

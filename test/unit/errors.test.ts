@@ -15,13 +15,18 @@ function thrown(fn: () => unknown): Error {
 
 describe('errors', () => {
   it('mismatched shapes name the op and both shapes, and the line of the call', () => {
-    const e = thrown(() => cr.tensor([[1, 2, 3], [4, 5, 6]]).add(cr.tensor([1, 2])));
+    const e = thrown(() =>
+      cr
+        .tensor([
+          [1, 2, 3],
+          [4, 5, 6],
+        ])
+        .add(cr.tensor([1, 2])),
+    );
     expect(e).toBeInstanceOf(cr.OpError);
     expect(e.message).toMatch(/^add: shapes cannot be broadcast \(a \[2,3\], b \[2\]\)/);
     expect(e.message).toMatch(/at .*errors\.test\.ts:\d+:\d+/);
-    expect(thrown(() => cr.matmul(cr.zeros([2, 3]), cr.zeros([4, 5]))).message).toMatch(
-      /^matmul: inner dimensions differ \(a \[2,3\] @ b \[4,5\]\)/,
-    );
+    expect(thrown(() => cr.matmul(cr.zeros([2, 3]), cr.zeros([4, 5]))).message).toMatch(/^matmul: inner dimensions differ \(a \[2,3\] @ b \[4,5\]\)/);
     expect(thrown(() => cr.matmul(cr.zeros([3]), cr.zeros([3, 2]))).message).toMatch(/^matmul: a \[3\] must have at least 2 dimensions/);
     expect(thrown(() => cr.matmul(cr.zeros([2, 2, 3]), cr.zeros([3, 3, 1]))).message).toMatch(
       /^matmul: shapes cannot be broadcast \(a batch \[2\], b batch \[3\]\)/,
@@ -52,7 +57,9 @@ describe('errors', () => {
 
   it('labels that only exist at run time (made by an op) are checked when the op runs', async () => {
     const labels = cr.tensor([1, 5], { dtype: 'int32' }).gather([0, 1]); // no values at graph-build time
-    await expect(cr.oneHot(labels, 3).data()).rejects.toThrow(/^one_hot: label 5 at index 1 is out of range for 3 classes \(labels must be in \[0, 2\]\)\n {4}at \S*errors\.test\.ts/);
+    await expect(cr.oneHot(labels, 3).data()).rejects.toThrow(
+      /^one_hot: label 5 at index 1 is out of range for 3 classes \(labels must be in \[0, 2\]\)\n {4}at \S*errors\.test\.ts/,
+    );
     expect(() => oneHot.spec.validates!.check(Int32Array.of(5), [{ shape: [1], dtype: 'int32' }], { classes: 3 })).toThrow(/^one_hot: label 5 at index 0/);
   });
 
@@ -66,9 +73,7 @@ describe('errors', () => {
     );
     expect(thrown(() => cr.svmLoss(cr.zeros([3]), [0])).message).toMatch(/^svm_loss: scores must be \[N, C\] \(batch, classes\), got \[3\]/);
     expect(thrown(() => cr.softmaxCrossEntropy(cr.zeros([0, 3]), [])).message).toMatch(/^softmax_cross_entropy: the batch is empty/);
-    expect(thrown(() => cr.tensor([1, 2]).add(cr.tensor([1, 2], { dtype: 'int32' }))).message).toMatch(
-      /^add: b must be a float tensor, got int32 \[2\]/,
-    );
+    expect(thrown(() => cr.tensor([1, 2]).add(cr.tensor([1, 2], { dtype: 'int32' }))).message).toMatch(/^add: b must be a float tensor, got int32 \[2\]/);
   });
 
   it('backward on a non-scalar without a seed, a wrong seed, or a graph without grad', () => {
@@ -77,7 +82,9 @@ describe('errors', () => {
       /^backward: output of shape \[3\] is not a scalar: pass a seed gradient of the same shape, loss\.backward\(seed\)/,
     );
     expect(thrown(() => x.mul(2).backward(cr.ones([2]))).message).toMatch(/^backward: seed gradient shape \[2\] differs from the output shape \[3\]/);
-    expect(thrown(() => cr.tensor([1, 2]).sum().backward()).message).toMatch(/^backward: Tensor\(float32 \[\]\) does not require grad: none of its inputs has \{ requiresGrad: true \}, or it was computed inside noGrad\(\)/);
+    expect(thrown(() => cr.tensor([1, 2]).sum().backward()).message).toMatch(
+      /^backward: Tensor\(float32 \[\]\) does not require grad: none of its inputs has \{ requiresGrad: true \}, or it was computed inside noGrad\(\)/,
+    );
   });
 
   it('data of the wrong length for the shape, ragged or non-numeric data', () => {
@@ -90,7 +97,9 @@ describe('errors', () => {
   });
 
   it('non-tensor operands and gradients on integers', () => {
-    expect(thrown(() => cr.add(cr.zeros([2]), [1, 2] as unknown as number)).message).toMatch(/^add: b must be a Tensor or a number, got an array \(wrap it with cr\.tensor\)/);
+    expect(thrown(() => cr.add(cr.zeros([2]), [1, 2] as unknown as number)).message).toMatch(
+      /^add: b must be a Tensor or a number, got an array \(wrap it with cr\.tensor\)/,
+    );
     expect(thrown(() => cr.exp([1, 2] as unknown as cr.Tensor)).message).toMatch(/^exp: x must be a Tensor, got an array/);
     expect(() => cr.tensor([1], { dtype: 'int32', requiresGrad: true })).toThrow(/only float tensors have gradients/);
   });
@@ -104,7 +113,9 @@ describe('errors found in review', () => {
   it('wrong argument types raise OpErrors, not TypeErrors', () => {
     const x = cr.tensor([1, 2], { requiresGrad: true });
     expect(thrown(() => x.sum().backward([1] as unknown as cr.Tensor)).message).toMatch(/^backward: the seed gradient must be a float Tensor, got an array/);
-    expect(thrown(() => x.mul(2).backward(cr.tensor([1, 1], { dtype: 'int32' }))).message).toMatch(/^backward: the seed gradient must be a float Tensor, got int32/);
+    expect(thrown(() => x.mul(2).backward(cr.tensor([1, 1], { dtype: 'int32' }))).message).toMatch(
+      /^backward: the seed gradient must be a float Tensor, got int32/,
+    );
     expect(thrown(() => x.reshape(2 as unknown as number[])).message).toMatch(/^reshape: shape must be an array, got 2/);
     expect(thrown(() => cr.transpose([1, 2] as unknown as cr.Tensor)).message).toMatch(/^transpose: x must be a Tensor, got an array/);
     expect(thrown(() => cr.sum(null as unknown as cr.Tensor)).message).toMatch(/^sum: x must be a Tensor, got null/);
@@ -116,7 +127,11 @@ describe('errors found in review', () => {
 describe('every bad input is a typed error of ours that names the call', () => {
   const cases: [string, () => unknown, RegExp][] = [
     ["x.sum('a')", () => cr.ones([2]).sum('a' as unknown as number), /^sum: axis must be a number, a list of numbers or omitted, got "a"/],
-    ['zeros of 1e12 elements', () => cr.zeros([1e6, 1e6]), /^full: a tensor of shape \[1000000,1000000\] would hold 1000000000000 elements, more than the 2147483647/],
+    [
+      'zeros of 1e12 elements',
+      () => cr.zeros([1e6, 1e6]),
+      /^full: a tensor of shape \[1000000,1000000\] would hold 1000000000000 elements, more than the 2147483647/,
+    ],
     ['randn of 1e12 elements', () => cr.randn([1e6, 1e6]), /^randn: a tensor of shape \[1000000,1000000\] would hold/],
     ['a broadcast to 1e12 elements', () => cr.ones([1e6, 1]).add(cr.ones([1, 1e6])), /^add: a tensor of shape \[1000000,1000000\] would hold/],
     ['oneHot with 1e12 classes', () => cr.oneHot([1, 2], 1e12), /^one_hot: a tensor of shape \[2,1000000000000\] would hold/],
@@ -124,7 +139,11 @@ describe('every bad input is a typed error of ours that names the call', () => {
     ['tensor() with an unknown dtype', () => cr.tensor([1], { dtype: 'bool' as cr.DType }), /^tensor: unknown dtype "bool"/],
     ['realize of a non-tensor', () => cr.realize([5 as unknown as cr.Tensor]), /^realize: element 0 is not a Tensor, got number/],
     ['realize of null', () => cr.realize(null as unknown as cr.Tensor[]), /^realize: expects an array of tensors, got null/],
-    ['loadStateDict with an int32 value', () => new cr.nn.MLP([2, 3]).loadStateDict({ '0.weight': cr.zeros([3, 2], { dtype: 'int32' }), '0.bias': cr.zeros([3]) }), /^loadStateDict: "0\.weight" is int32, the model needs float32/],
+    [
+      'loadStateDict with an int32 value',
+      () => new cr.nn.MLP([2, 3]).loadStateDict({ '0.weight': cr.zeros([3, 2], { dtype: 'int32' }), '0.bias': cr.zeros([3]) }),
+      /^loadStateDict: "0\.weight" is int32, the model needs float32/,
+    ],
   ];
   it.each(cases)('%s', (_name, fn, message) => {
     const e = thrown(fn);
@@ -136,14 +155,20 @@ describe('every bad input is a typed error of ours that names the call', () => {
     await expect(cr.gradcheck(5 as unknown as () => cr.Tensor, [cr.ones([1])])).rejects.toThrow(/^gradcheck: fn must be a function of the inputs, got number/);
     await expect(cr.gradcheck((x) => x, 5 as unknown as cr.Tensor[])).rejects.toThrow(/^gradcheck: inputs must be an array of tensors, got number/);
     const model = new cr.nn.MLP([2, 3]);
-    await expect(cr.nn.evaluate(model, cr.ones([4, 2]), cr.tensor([0, 1], { dtype: 'int32' }))).rejects.toThrow(/^evaluate: x \[4,2\] and y \[2\] must have the same number of rows/);
-    await expect(cr.nn.fit(null as unknown as cr.nn.Module, null as unknown as cr.optim.SGD, null as unknown as cr.data.Batches, { epochs: 1 })).rejects.toThrow(/^fit: model must be a cr\.nn Module/);
+    await expect(cr.nn.evaluate(model, cr.ones([4, 2]), cr.tensor([0, 1], { dtype: 'int32' }))).rejects.toThrow(
+      /^evaluate: x \[4,2\] and y \[2\] must have the same number of rows/,
+    );
+    await expect(
+      cr.nn.fit(null as unknown as cr.nn.Module, null as unknown as cr.optim.SGD, null as unknown as cr.data.Batches, { epochs: 1 }),
+    ).rejects.toThrow(/^fit: model must be a cr\.nn Module/);
   });
 
   it('a loader that rejects its input changes nothing', async () => {
     const model = new cr.nn.MLP([2, 3], { seed: 0 });
     const before = await Promise.all(model.parameters().map(async (p) => Array.from(await p.data())));
-    expect(() => model.loadStateDict({ '0.weight': cr.ones([3, 2]), '0.bias': cr.ones([4]) })).toThrow(/^loadStateDict: "0\.bias" has shape \[4\], the model needs \[3\]/);
+    expect(() => model.loadStateDict({ '0.weight': cr.ones([3, 2]), '0.bias': cr.ones([4]) })).toThrow(
+      /^loadStateDict: "0\.bias" has shape \[4\], the model needs \[3\]/,
+    );
     expect(await Promise.all(model.parameters().map(async (p) => Array.from(await p.data())))).toEqual(before);
   });
 });

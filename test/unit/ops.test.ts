@@ -1,10 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as cr from 'chainrule';
-import { apply } from '../../src/tensor.ts';
+import { apply, fromValues } from '../../src/tensor.ts';
 import { registry, updates } from '../../src/ops/registry.ts';
 import { relativeError } from '../../src/gradcheck.ts';
-import { fromValues } from '../../src/tensor.ts';
 import { kernelBindings, type AnyOpSpec } from '../../src/ops/spec.ts';
 import { castTo, dot, flat, maxError, randomCotangent, randomInputs, runForward } from '../helpers.ts';
 
@@ -61,7 +60,11 @@ describe.each(registry.map((spec) => [spec.name, spec] as const))('%s', (_name, 
     for (const [i, c] of spec.test.cases.entries()) {
       const args = randomInputs(spec, c, 2000 + i);
       const y64 = runForward(spec, args, c.attrs);
-      const y32 = runForward(spec, args.map((a) => (a.dtype === 'int32' ? a : { ...a, dtype: 'float32', data: castTo(a.data, 'float32') })), c.attrs);
+      const y32 = runForward(
+        spec,
+        args.map((a) => (a.dtype === 'int32' ? a : { ...a, dtype: 'float32', data: castTo(a.data, 'float32') })),
+        c.attrs,
+      );
       expect(y32.data).toBeInstanceOf(y32.dtype === 'int32' ? Int32Array : Float32Array);
       expect(maxError(y32.data, y64.data)).toBeLessThan(1e-5);
     }

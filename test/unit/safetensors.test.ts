@@ -193,7 +193,10 @@ describe('safetensors: malformed files throw an OpError that names the problem',
       loadError(fileOf({ a: { ...a, shape } }, f32(1, 2)), /tensor "a" has shape .*; expected an array of non-negative integers/);
     }
     for (const offsets of [[0], [0, 8, 16], [-1, 8], [0, 8.5], ['0', '8'], null, [8, 0]]) {
-      loadError(fileOf({ a: { ...a, data_offsets: offsets } }, f32(1, 2)), /tensor "a" has data_offsets .*; expected \[begin, end\], non-negative integers with begin <= end/);
+      loadError(
+        fileOf({ a: { ...a, data_offsets: offsets } }, f32(1, 2)),
+        /tensor "a" has data_offsets .*; expected \[begin, end\], non-negative integers with begin <= end/,
+      );
     }
   });
 
@@ -279,7 +282,10 @@ describe('safetensors: nesting, repeated keys and odd arguments', () => {
 
   it('a key repeated in one object is an OpError (JSON.parse would keep only the last)', () => {
     const entry = JSON.stringify(a);
-    loadError(file(`{"a":${entry},"a":${entry}}`, f32(1, 2)), /header has the key "a" twice in one object \(character 54\); JSON\.parse would keep only the last/);
+    loadError(
+      file(`{"a":${entry},"a":${entry}}`, f32(1, 2)),
+      /header has the key "a" twice in one object \(character 54\); JSON\.parse would keep only the last/,
+    );
     loadError(file(`{"a":${entry},"\\u0061":${entry}}`, f32(1, 2)), /the key "a" twice/); // the same name, escaped
     loadError(file('{"a":{"dtype":"I32","dtype":"F32","shape":[2],"data_offsets":[0,8]}}', f32(1, 2)), /the key "dtype" twice/);
     loadError(file('{"__metadata__":{"k":"1","k":"2"}}'), /the key "k" twice/);
@@ -327,7 +333,9 @@ describe('safetensors: nesting, repeated keys and odd arguments', () => {
     const b = (begin: number, end: number) => ({ dtype: 'F32', shape: [(end - begin) / 4], data_offsets: [begin, end] });
     const before = liveTensors().length;
     // Three good entries, then one that overlaps: decode checks everything before copying anything.
-    expect(() => loadSafetensors(fileOf({ a: b(0, 4), b: b(4, 8), c: b(8, 12), d: b(8, 12) }, f32(1, 2, 3)))).toThrow(/^loadSafetensors: tensors "c" \[8, 12\] and "d" \[8, 12\] overlap/);
+    expect(() => loadSafetensors(fileOf({ a: b(0, 4), b: b(4, 8), c: b(8, 12), d: b(8, 12) }, f32(1, 2, 3)))).toThrow(
+      /^loadSafetensors: tensors "c" \[8, 12\] and "d" \[8, 12\] overlap/,
+    );
     expect(liveTensors().length).toBe(before);
 
     // A valid file with a tensor too large for the device (as a GPU's buffer limit would say) is
@@ -385,16 +393,28 @@ describe('safetensors: bad input to save', () => {
       [[1n], '\\[1n\\]'],
       [[Symbol('d')], '\\[a symbol\\]'],
     ] as const) {
-      saveError(() => encodeSafetensors({ a: { ...ok(), shape: shape as unknown as number[] } }), new RegExp(`"a" has shape ${shown}; expected an array of non-negative integers`));
+      saveError(
+        () => encodeSafetensors({ a: { ...ok(), shape: shape as unknown as number[] } }),
+        new RegExp(`"a" has shape ${shown}; expected an array of non-negative integers`),
+      );
     }
     saveError(() => encodeSafetensors({ a: { ...ok(), dtype: Symbol('f32') as unknown as 'float32' } }), /"a" has dtype a symbol; supported/);
     const cyclicMeta: Record<string, unknown> = {};
     cyclicMeta.self = cyclicMeta;
-    saveError(() => encodeSafetensors({ a: ok() }, cyclicMeta as Record<string, string>), /__metadata__ value of "self" is \{"self":\{"self":\{"self":\{\.\.\.\}\}\}\}; values must be strings/);
+    saveError(
+      () => encodeSafetensors({ a: ok() }, cyclicMeta as Record<string, string>),
+      /__metadata__ value of "self" is \{"self":\{"self":\{"self":\{\.\.\.\}\}\}\}; values must be strings/,
+    );
     saveError(() => encodeSafetensors({ a: ok() }, { n: 1n } as unknown as Record<string, string>), /__metadata__ value of "n" is 1n/);
-    saveError(() => encodeSafetensors({ a: ok() }, new Map([['k', 'v']]) as unknown as Record<string, string>), /__metadata__ must be an object of strings, got a Map/);
+    saveError(
+      () => encodeSafetensors({ a: ok() }, new Map([['k', 'v']]) as unknown as Record<string, string>),
+      /__metadata__ must be an object of strings, got a Map/,
+    );
     saveError(() => encodeSafetensors(new Map([['a', ok()]]) as unknown as Record<string, RawTensor>), /expected an object of tensors, got a Map/);
-    saveError(() => encodeSafetensors([ok()] as unknown as Record<string, RawTensor>), /expected an object of tensors, got \[\{"dtype":"float32","shape":\[2\],"data":Float32Array\}\]/);
+    saveError(
+      () => encodeSafetensors([ok()] as unknown as Record<string, RawTensor>),
+      /expected an object of tensors, got \[\{"dtype":"float32","shape":\[2\],"data":Float32Array\}\]/,
+    );
   });
 
   it('saveSafetensors checks every entry before reading any value', async () => {
@@ -404,7 +424,9 @@ describe('safetensors: bad input to save', () => {
     await expect(saveSafetensors({ pending }, { epoch: 3 as unknown as string })).rejects.toThrow(/^saveSafetensors: __metadata__ value of "epoch" is 3/);
     expect(pending.value.storage).toBeNull();
     class Model {}
-    await expect(saveSafetensors(new Model() as unknown as Record<string, Tensor>)).rejects.toThrow(/^saveSafetensors: expected an object or Map of tensors, got a Model/);
+    await expect(saveSafetensors(new Model() as unknown as Record<string, Tensor>)).rejects.toThrow(
+      /^saveSafetensors: expected an object or Map of tensors, got a Model/,
+    );
     const gone = tensor([3]);
     gone.dispose();
     await expect(saveSafetensors({ pending, gone })).rejects.toThrow(/^saveSafetensors: .* was disposed; it cannot be used any more/);
@@ -414,7 +436,13 @@ describe('safetensors: bad input to save', () => {
 
 describe('saveSafetensors / loadSafetensors', () => {
   it('round-trips chainrule tensors from an object or a Map, including computed ones', async () => {
-    const w = tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+    const w = tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { requiresGrad: true },
+    );
     const params = {
       w,
       w2: w.mul(2), // not yet computed: saving reads it

@@ -8,7 +8,6 @@ import { formatSpecial, specialOnCpu, specialRows } from '../helpers.ts';
 // `pytorch` formulas). The same tables run on WebGPU in test/gpu-checks.ts. A new op gets these checks
 // with no new test code; one with a float input and no table fails the coverage check below.
 
-
 const hasFloatInput = (spec: AnyOpSpec) => spec.inputs.some((input) => input.dtype !== 'int32');
 const tabulated = registry.filter((spec) => (spec.test.special ?? []).length > 0);
 

@@ -37,7 +37,9 @@ describe.each(registry.map((spec) => [spec.name, spec] as const))('%s', (name, s
 
 describe('the surface', () => {
   it('has a function for every op in the registry and no op function outside it', () => {
-    const opFunctions = Object.entries(cr).filter(([, v]) => typeof v === 'function' && 'spec' in v).map(([k]) => k);
+    const opFunctions = Object.entries(cr)
+      .filter(([, v]) => typeof v === 'function' && 'spec' in v)
+      .map(([k]) => k);
     expect(opFunctions.sort()).toEqual(registry.map((s) => camel(s.name)).sort());
   });
 });

@@ -3,12 +3,21 @@ import * as cr from 'chainrule';
 
 describe('tensor creation and reading', () => {
   it('nested arrays, flat data with a shape, typed arrays, scalars', async () => {
-    const a = cr.tensor([[1, 2], [3, 4]]);
+    const a = cr.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(a.shape).toEqual([2, 2]);
     expect(a.dtype).toBe('float32');
-    expect(await a.array()).toEqual([[1, 2], [3, 4]]);
+    expect(await a.array()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     const b = cr.tensor([1, 2, 3, 4, 5, 6], [2, 3]);
-    expect(await b.array()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(await b.array()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const c = cr.tensor(Float32Array.of(1, 2, 3), [3, 1]);
     expect(c.shape).toEqual([3, 1]);
     expect(cr.tensor(Int32Array.of(1, 2)).dtype).toBe('int32');
@@ -28,7 +37,10 @@ describe('tensor creation and reading', () => {
   });
 
   it('zeros, ones, full', async () => {
-    expect(await cr.zeros([2, 2]).array()).toEqual([[0, 0], [0, 0]]);
+    expect(await cr.zeros([2, 2]).array()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
     expect(await cr.ones([3]).array()).toEqual([1, 1, 1]);
     expect(await cr.full([2], 7, { dtype: 'int32' }).data()).toEqual(Int32Array.of(7, 7));
     expect(cr.zeros([0, 5]).size).toBe(0);
@@ -79,16 +91,28 @@ describe('tensor creation and reading', () => {
   });
 
   it('every op is a method and a function', async () => {
-    const x = cr.tensor([[1, -2], [3, 4]]);
+    const x = cr.tensor([
+      [1, -2],
+      [3, 4],
+    ]);
     expect(await x.relu().array()).toEqual(await cr.relu(x).array());
-    expect(await x.transpose().array()).toEqual([[1, 3], [-2, 4]]);
+    expect(await x.transpose().array()).toEqual([
+      [1, 3],
+      [-2, 4],
+    ]);
     expect(await x.reshape([-1]).array()).toEqual([1, -2, 3, 4]);
     expect(await x.max(-1).array()).toEqual([1, 4]);
     expect(await x.mean().item()).toBe(1.5);
     expect(await x.sum(0, true).array()).toEqual([[4, 2]]);
-    expect(await x.pow(2).array()).toEqual([[1, 4], [9, 16]]);
+    expect(await x.pow(2).array()).toEqual([
+      [1, 4],
+      [9, 16],
+    ]);
     expect(await x.softmax().sum(1).array()).toEqual([1, 1]);
-    expect(await cr.tensor([0, 1], { dtype: 'int32' }).oneHot(2).array()).toEqual([[1, 0], [0, 1]]);
+    expect(await cr.tensor([0, 1], { dtype: 'int32' }).oneHot(2).array()).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
     expect(await x.l2().item()).toBe(30);
   });
 });
@@ -214,8 +238,14 @@ describe('review findings', () => {
 
   it('the matmul reference sums in float64: a long dot product is exact to float32 rounding', async () => {
     const n = 65536;
-    const a = cr.tensor(Float32Array.from({ length: n }, (_, i) => 1 + (i % 7) * 1e-3), [1, n]);
-    const b = cr.tensor(Float32Array.from({ length: n }, (_, i) => 1 - (i % 5) * 1e-3), [n, 1]);
+    const a = cr.tensor(
+      Float32Array.from({ length: n }, (_, i) => 1 + (i % 7) * 1e-3),
+      [1, n],
+    );
+    const b = cr.tensor(
+      Float32Array.from({ length: n }, (_, i) => 1 - (i % 5) * 1e-3),
+      [n, 1],
+    );
     const [av, bv] = [await a.data(), await b.data()];
     let exact = 0;
     for (let i = 0; i < n; i++) exact += av[i] * bv[i];
