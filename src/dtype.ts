@@ -1,3 +1,4 @@
+/** Element types and typed arrays. */
 import { fail } from './errors.ts';
 /**
  * Element types. float32 is the working type on every device; int32 holds labels and indices;

@@ -1,3 +1,4 @@
+/** gradcheck: analytic gradients against central differences in float64, as the lecture says. */
 import { noGrad } from './grad-mode.ts';
 import { isFloat, type Values } from './dtype.ts';
 import { ChainruleError, fail } from './errors.ts';

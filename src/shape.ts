@@ -1,3 +1,4 @@
+/** Shapes: sizes, strides, broadcasting, axes. */
 import { fail } from './errors.ts';
 
 export type Shape = readonly number[];

@@ -1,3 +1,4 @@
+/** The WebGPU backend: runs kernels on GPU buffers in one command encoder per plan, pools buffers, reads values back. */
 import { dtypeOf, type DType, type Values } from '../dtype.ts';
 import { assert, fail, GpuError, OpError } from '../errors.ts';
 import { kernelReads, type Meta } from '../ops/spec.ts';

@@ -1,3 +1,4 @@
+/** Minibatches gathered on the device from one uploaded permutation per epoch. */
 import { fail } from '../errors.ts';
 import { rng } from '../random.ts';
 import { fromValues, Tensor } from '../tensor.ts';

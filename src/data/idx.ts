@@ -1,3 +1,4 @@
+/** The IDX file format (MNIST): a strict parser. */
 import { fail } from '../errors.ts';
 
 // Element types an IDX file may declare; only unsigned bytes (MNIST's type) are read.

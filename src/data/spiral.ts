@@ -1,3 +1,4 @@
+/** The CS231n spiral: a small, non-linearly separable data set. */
 import { fail } from '../errors.ts';
 import { normals, rng } from '../random.ts';
 import { tensor, type Tensor } from '../tensor.ts';

@@ -1,3 +1,4 @@
+/** fit() and evaluate(): the training loop with progress reports, and accuracy on a data set. */
 import { noGrad } from '../grad-mode.ts';
 import { fail, NumericsError } from '../errors.ts';
 import { Batches } from '../data/batches.ts';

@@ -1,3 +1,4 @@
+/** Linear: y = x W + b, with He or Xavier initial weights and torch.nn.Linear's state dict layout. */
 import { fail } from '../errors.ts';
 import { normals, rng } from '../random.ts';
 import { noGrad } from '../grad-mode.ts';

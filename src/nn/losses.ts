@@ -1,3 +1,4 @@
+/** The classification losses of cr.nn, with L2 regularisation. */
 import { fail } from '../errors.ts';
 import * as api from '../ops/index.ts';
 import type { Tensor } from '../tensor.ts';

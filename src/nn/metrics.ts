@@ -1,3 +1,4 @@
+/** RunningMean: a mean accumulated on the device, read back on demand. */
 import { noGrad } from '../grad-mode.ts';
 import { fail } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';

@@ -1,3 +1,4 @@
+/** MLP: Linear and ReLU layers in a Sequential, by sizes. */
 import { fail } from '../errors.ts';
 import { Linear, type LinearOptions } from './linear.ts';
 import { ReLU, Sequential, type Module } from './module.ts';

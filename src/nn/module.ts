@@ -1,3 +1,4 @@
+/** Module and Sequential: layers with named parameters and PyTorch-compatible state dicts. */
 import { fail } from '../errors.ts';
 import { formatShape, sameShape } from '../shape.ts';
 import type { Meta } from '../ops/spec.ts';

@@ -1,3 +1,4 @@
+/** Elementwise op builders (unary, broadcasting binary) and their special-value tables. */
 import { promoteFloat } from '../dtype.ts';
 import { broadcastIndex, broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from '../shape.ts';
 import { defineOp } from './define.ts';

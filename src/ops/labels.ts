@@ -1,3 +1,4 @@
+/** The labels check shared by the classification ops. */
 import { fail } from '../errors.ts';
 import type { Values } from '../dtype.ts';
 import type { Validates } from './spec.ts';

@@ -1,3 +1,4 @@
+/** Shape rule and test cases shared by the classification losses. */
 import { fail } from '../errors.ts';
 import { formatShape } from '../shape.ts';
 import type { Meta, TestCase } from './spec.ts';

@@ -1,3 +1,4 @@
+/** Kernel params (the uniform `p`) built field by field, the launch sizes, and the workgroup size. */
 import { fail } from '../errors.ts';
 import { formatShape } from '../shape.ts';
 

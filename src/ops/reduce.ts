@@ -1,3 +1,4 @@
+/** Shared by the reductions (sum, mean, max): attrs, shape rule, index maps, launches. */
 import { fail } from '../errors.ts';
 import { formatShape, normalizeAxes, odometer, sizeOf, stridesOf, type Shape } from '../shape.ts';
 import { ndimOf } from './define.ts';

@@ -1,3 +1,4 @@
+/** What an op is: its spec (shape rule, CPU forward and VJP, test data, GPU launches) and what its kernels read and bind. */
 import type { DType, Values } from '../dtype.ts';
 import type { Shape } from '../shape.ts';
 import type { Dispatch } from './params.ts';

@@ -1,3 +1,4 @@
+/** What an optimizer update is: a fused in-place step over one parameter, with its CPU reference and kernel bindings. */
 import type { FloatArray } from '../dtype.ts';
 import type { Binding } from './spec.ts';
 import type { Params } from './params.ts';

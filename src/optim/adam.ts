@@ -1,3 +1,4 @@
+/** Adam, as torch.optim.Adam. */
 import { fail } from '../errors.ts';
 import { adam, type AdamHyper } from '../ops/adam.ts';
 import type { Tensor } from '../tensor.ts';

@@ -1,3 +1,4 @@
+/** Optimizer: the shared part of SGD and Adam (parameters, state, in-place steps in one plan). */
 import { isFloat } from '../dtype.ts';
 import { fail } from '../errors.ts';
 import { applyUpdates, trackReaders, type Update } from '../executor.ts';

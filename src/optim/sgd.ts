@@ -1,3 +1,4 @@
+/** SGD with momentum, dampening, weight decay and Nesterov, as torch.optim.SGD. */
 import { fail } from '../errors.ts';
 import { sgd, type SgdHyper } from '../ops/sgd.ts';
 import { zeros, type Tensor } from '../tensor.ts';

@@ -109,7 +109,7 @@ describe('errors', () => {
   });
 });
 
-describe('errors found in review', () => {
+describe('wrong argument types', () => {
   it('wrong argument types raise OpErrors, not TypeErrors', () => {
     const x = cr.tensor([1, 2], { requiresGrad: true });
     expect(thrown(() => x.sum().backward([1] as unknown as cr.Tensor)).message).toMatch(/^backward: the seed gradient must be a float Tensor, got an array/);

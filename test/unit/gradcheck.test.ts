@@ -52,7 +52,7 @@ describe('gradcheck', () => {
   });
 });
 
-describe('gradcheck on review findings', () => {
+describe('gradcheck on NaN gradients and dtypes', () => {
   it('a NaN gradient fails the check', async () => {
     // sqrt(x x) = |x| at 0: dy / (2 sqrt 0) = Inf, times 2x = 0 is NaN (as in PyTorch); the differences give 0
     const x = cr.tensor([0, 1], { dtype: 'float64' });

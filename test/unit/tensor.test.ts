@@ -216,7 +216,7 @@ describe('autograd', () => {
   });
 });
 
-describe('review findings', () => {
+describe('leaves, NaN propagation and exact references', () => {
   it('a gradient made to require grad is a leaf and gets its own gradient', async () => {
     const w = cr.tensor([1, 2], { requiresGrad: true });
     w.mul(w).sum().backward();

@@ -1,3 +1,4 @@
+/** Error slots: where kernels that cannot throw record an invalid label or a non-finite value for the host to read. */
 import type { Binding } from '../../ops/spec.ts';
 import type { CheckSite, Invalid } from '../backend.ts';
 import { BufferUsage } from './gpu.ts';

@@ -1,3 +1,4 @@
+/** Shader modules and pipelines, compiled once from the WGSL sources, with compile errors mapped to the .wgsl file and line. */
 import { ShaderError } from '../../errors.ts';
 import { counters } from '../../stats.ts';
 import { WORKGROUP } from '../../ops/params.ts';

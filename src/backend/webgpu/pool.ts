@@ -1,3 +1,4 @@
+/** The GPU buffer pool: buffers by lane and size bucket, lent oldest first so a repeated step gets the same ones back. */
 import { counters } from '../../stats.ts';
 import type { Lane } from '../backend.ts';
 import { BufferUsage } from './gpu.ts';
