@@ -71,7 +71,9 @@ export async function init(options: InitOptions = {}): Promise<DeviceInfo> {
   if (wanted === 'cpu') return (info = cpuInfo("init({ device: 'cpu' }) asked for it"));
   try {
     const { adapter, instance } = await platform().requestAdapter();
-    const device = await adapter.requestDevice({ requiredLimits: requiredLimits(adapter) });
+    // timestamp-query where the adapter has it: the profiler times kernels with it (it costs nothing unused).
+    const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+    const device = await adapter.requestDevice({ requiredLimits: requiredLimits(adapter), requiredFeatures });
     backend = new WebGpuBackend(device, adapter.info, instance, options.maxPoolBytes);
     const a = adapter.info;
     const software = a.architecture === 'swiftshader' || (a as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;

@@ -6,6 +6,8 @@ export { init, deviceInfo, dispose, DeviceError, type DeviceInfo, type DeviceNam
 export { sync } from './executor.ts';
 export { stats, resetStats, type Stats } from './stats.ts';
 export { memory, type MemoryReport, type MemoryByOrigin } from './memory.ts';
+export { profile, type Profile, type ProfileOptions, type KernelRow } from './profile.ts';
+export type { KernelTime, Phase } from './backend/backend.ts';
 export { VerifyError } from './verify.ts';
 export {
   Tensor,

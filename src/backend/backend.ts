@@ -52,6 +52,22 @@ export interface KernelCall {
   readonly site?: CheckSite;
 }
 
+/** Which part of a step a kernel belongs to. */
+export type Phase = 'forward' | 'backward' | 'update' | 'check';
+
+/** One kernel run, as the profiler saw it: GPU time from timestamp queries, or the CPU's own clock. */
+export interface KernelTime {
+  /** The entry point: matmul_fwd, matmul_vjp, sgd_step, check_finite. */
+  readonly kernel: string;
+  readonly op: string;
+  readonly phase: Phase;
+  readonly workgroups: number;
+  /** Bytes of the storages the kernel binds (what it may read and write). */
+  readonly bytes: number;
+  /** Its time; null where the device cannot time kernels (no timestamp-query). */
+  readonly ms: number | null;
+}
+
 /** A device that computes kernels. The CPU reference and WebGPU implement the same verbs. */
 export interface Backend {
   readonly name: 'cpu' | 'webgpu';
@@ -66,6 +82,13 @@ export interface Backend {
    * storages from grad. `n` is the number of elements of the parameter.
    */
   update(spec: AnyUpdateSpec, hyper: unknown, n: number, grad: Storage, param: Storage, state: readonly Storage[]): void;
+  /**
+   * Starts timing every kernel (the profiler); says how: GPU timestamp queries, the CPU's clock, or
+   * not at all (a GPU without timestamp-query: kernels are counted, not timed).
+   */
+  startProfile(): 'timestamp-query' | 'cpu-clock' | 'none';
+  /** Stops timing; the kernels run since startProfile, in order, once their times are read back. */
+  stopProfile(): Promise<KernelTime[]>;
   /** Submits encoded work now (no-op on the CPU). */
   flush(): void;
   /**

@@ -3,7 +3,7 @@ import { allocate, type Values } from '../dtype.ts';
 import { assert } from '../errors.ts';
 import { runReference, type Arg } from '../ops/spec.ts';
 import { sizeOf } from '../shape.ts';
-import type { Backend, Storage } from './backend.ts';
+import type { Backend, KernelTime, Storage } from './backend.ts';
 
 class CpuStorage implements Storage {
   refs = 1;
@@ -17,6 +17,9 @@ class CpuStorage implements Storage {
   }
 }
 
+// The kernels run since startProfile(), timed by the CPU's clock; null when not profiling.
+let profiling: KernelTime[] | null = null;
+
 export const cpu: Backend = {
   name: 'cpu',
   live: true,
@@ -29,15 +32,39 @@ export const cpu: Backend = {
       return { ...readMetas[k], data: s.values };
     });
     const y: Arg = { ...out, data: allocate(out.dtype, sizeOf(out.shape)) };
+    const t0 = profiling ? performance.now() : 0;
     runReference(op, kind, wrt, attrs, args, inputs, y);
+    if (profiling) {
+      const bytes = args.reduce((n, a) => n + a.data.byteLength, y.data.byteLength);
+      profiling.push({
+        kernel: `${op.name}_${kind}`,
+        op: op.name,
+        phase: kind === 'fwd' ? 'forward' : 'backward',
+        workgroups: 0,
+        bytes,
+        ms: performance.now() - t0,
+      });
+    }
     return new CpuStorage(cpu, y.data);
+  },
+  startProfile() {
+    profiling = [];
+    return 'cpu-clock';
+  },
+  async stopProfile() {
+    const times = profiling ?? [];
+    profiling = null;
+    return times;
   },
   update(spec, hyper, _n, grad, param, state) {
     const values = (s: Storage) => {
       assert(s instanceof CpuStorage && !(s.values instanceof Int32Array), `${spec.name}: an update reads float values on the CPU`);
       return s.values;
     };
+    const t0 = profiling ? performance.now() : 0;
     spec.step(values(param), values(grad), state.map(values), hyper);
+    const bytes = [grad, param, ...state].reduce((n, s) => n + s.bytes, 0);
+    profiling?.push({ kernel: `${spec.name}_step`, op: spec.name, phase: 'update', workgroups: 0, bytes, ms: performance.now() - t0 });
   },
   flush() {},
   endPlan() {},

@@ -5,7 +5,8 @@ import { kernelReads, type Meta } from '../ops/spec.ts';
 import { Params, WORKGROUP } from '../ops/params.ts';
 import { formatShape, sizeOf } from '../shape.ts';
 import { counters } from '../stats.ts';
-import type { Backend, CheckSite, KernelCall, Lane, Storage } from './backend.ts';
+import type { Backend, CheckSite, KernelCall, KernelTime, Lane, Phase, Storage } from './backend.ts';
+import { Timestamps } from './webgpu/timestamps.ts';
 import { BufferUsage, MapRead } from './webgpu/gpu.ts';
 import { Kernels, type Kernel } from './webgpu/kernels.ts';
 import { updateBindings, type AnyUpdateSpec } from '../ops/update.ts';
@@ -63,6 +64,8 @@ export class WebGpuBackend implements Backend {
   #encoded = 0;
   #flushScheduled = false;
   readonly #checks: Checks;
+  // While profiling: the timestamp queries (when the device has them), or the kernels counted untimed.
+  #profile: { timestamps: Timestamps | null; untimed: KernelTime[] } | null = null;
   // Error slots read without waiting (#drain), in order; the next read or sync looks at them.
   readonly #drains: Promise<Found | undefined>[] = [];
   #error: Error | null = null;
@@ -138,7 +141,7 @@ export class WebGpuBackend implements Backend {
     const checked = kernel.bindings.some((b) => b.dynamic);
     if (checked && groups > 0 && this.#checks.full) this.#drain();
     const offsets = checked && groups > 0 ? [this.#checks.slot(site ?? unexplained(op.name))] : [];
-    this.#dispatch(op.name, kernel, buffers, groups, offsets);
+    this.#dispatch(op.name, kernel, buffers, groups, offsets, kind === 'fwd' ? 'forward' : 'backward');
     return y;
   }
 
@@ -150,19 +153,20 @@ export class WebGpuBackend implements Backend {
     const uniform = this.#uniform(new Params().u32(n).bytes());
     // The kernel records the bad value's bits: the site gets the number.
     const asFloat: CheckSite = { explain: (f) => site.explain({ ...f, value: new Float32Array(Int32Array.of(f.value).buffer)[0] }) };
-    this.#dispatch('check_finite', kernel, [uniform, storage as GpuStorage, this.#checks.buffer], groups, [this.#checks.slot(asFloat)]);
+    this.#dispatch('check_finite', kernel, [uniform, storage as GpuStorage, this.#checks.buffer], groups, [this.#checks.slot(asFloat)], 'check');
     return undefined;
   }
 
   update(spec: AnyUpdateSpec, hyper: unknown, n: number, grad: Storage, param: Storage, state: readonly Storage[]): void {
     const kernel = this.kernels.entry(spec.name, `${spec.name}_step`, () => updateBindings(spec));
     const uniform = this.#updateUniform(param as GpuStorage, spec.name, spec.params(n, hyper).bytes());
-    this.#dispatch(spec.name, kernel, [uniform, grad as GpuStorage, param as GpuStorage, ...(state as GpuStorage[])], Math.ceil(n / WORKGROUP));
+    this.#dispatch(spec.name, kernel, [uniform, grad as GpuStorage, param as GpuStorage, ...(state as GpuStorage[])], Math.ceil(n / WORKGROUP), [], 'update');
   }
 
   /** Encodes one dispatch of `groups` workgroups (on a 2-D grid) with its bind group, from the cache. */
-  #dispatch(op: string, kernel: Kernel, buffers: readonly (GpuStorage | GPUBuffer)[], groups: number, offsets: number[] = []): void {
+  #dispatch(op: string, kernel: Kernel, buffers: readonly (GpuStorage | GPUBuffer)[], groups: number, offsets: number[], phase: Phase): void {
     if (groups === 0) return;
+    if (this.#profile) this.#profilePass(op, kernel, buffers, groups, phase);
     const pass = this.#beginPass();
     pass.setPipeline(kernel.pipeline);
     pass.setBindGroup(0, this.#bindGroup(kernel, buffers), offsets);
@@ -172,6 +176,7 @@ export class WebGpuBackend implements Backend {
     if (rows > max) fail(op, `needs ${groups} workgroups, over ${max} x ${max}`);
     pass.dispatchWorkgroups(x, rows);
     counters.dispatches++;
+    if (this.#profile) this.#endPass(); // profiled: one dispatch per pass, timed at both ends
     if (++this.#encoded >= MAX_ENCODED) this.flush(); // bounds a long synchronous loop's command buffer
   }
 
@@ -216,7 +221,9 @@ export class WebGpuBackend implements Backend {
     this.#encoded = 0;
     this.#encodedUpdates.clear();
     this.#pass?.end();
+    const readTimes = this.#profile?.timestamps?.resolve(this.#encoder);
     this.device.queue.submit([this.#encoder.finish()]);
+    readTimes?.();
     counters.submits++;
     this.#encoder = null;
     this.#pass = null;
@@ -409,6 +416,41 @@ export class WebGpuBackend implements Backend {
       this.#uniforms.set(key, buffer);
     }
     return buffer;
+  }
+
+  startProfile(): 'timestamp-query' | 'none' {
+    this.flush();
+    const timed = this.device.features.has('timestamp-query');
+    this.#profile = { timestamps: timed ? new Timestamps(this.device) : null, untimed: [] };
+    return timed ? 'timestamp-query' : 'none';
+  }
+
+  async stopProfile(): Promise<KernelTime[]> {
+    this.flush();
+    const profile = this.#profile;
+    this.#profile = null;
+    if (!profile) return [];
+    return profile.timestamps ? profile.timestamps.done() : profile.untimed;
+  }
+
+  /** Starts a pass of its own for the next dispatch, timed at both ends when the device can. */
+  #profilePass(op: string, kernel: Kernel, buffers: readonly (GpuStorage | GPUBuffer)[], groups: number, phase: Phase): void {
+    const bytes = buffers.reduce((n, b) => n + (b instanceof GpuStorage ? b.bytes : 0), 0);
+    const timed = { kernel: kernel.id, op, phase, workgroups: groups, bytes };
+    const stamps = this.#profile!.timestamps;
+    if (!stamps) {
+      this.#profile!.untimed.push({ ...timed, ms: null });
+      return;
+    }
+    if (stamps.full) this.flush();
+    this.#endPass();
+    this.#encoder ??= this.device.createCommandEncoder();
+    this.#pass = this.#encoder.beginComputePass({ timestampWrites: stamps.pass(timed) });
+  }
+
+  #endPass(): void {
+    this.#pass?.end();
+    this.#pass = null;
   }
 
   #beginPass(): GPUComputePassEncoder {

@@ -3,7 +3,7 @@ import type { Tensor } from '../tensor.ts';
 import { promoteFloat } from '../dtype.ts';
 import { fail } from '../errors.ts';
 import { broadcastIndex, broadcastShapes, broadcastStrides, formatShape, sizeOf, stridesOf, type Shape } from '../shape.ts';
-import { Params, type Dispatch } from './params.ts';
+import { Params, type Dispatch, WORKGROUP } from './params.ts';
 import { ANY_ZERO, type Meta, type OpSpec, type Call } from './spec.ts';
 
 type Attrs = Record<string, never>;
@@ -243,13 +243,17 @@ function tiles(a: Shape, b: Shape, mode: 'fwd' | 'da' | 'db'): Dispatch {
   const sg = stridesOf(batch).map((s) => s * M * N); // dy has the full batch shape
   const [rows, cols, inner, sLr, sLk, sRk, sRc, sl, sr] =
     mode === 'fwd' ? [M, N, K, K, 1, N, 1, sa, sb] : mode === 'da' ? [M, K, N, N, 1, 1, N, sg, sb] : [K, N, M, 1, K, N, 1, sa, sg];
-  const threads = sizeOf(batch) * Math.ceil(rows / 4) * Math.ceil(cols / 4);
+  // A workgroup covers br x bc tiles of 4x4 outputs, as square as the output allows (8 x 8 when it is wide).
+  const tilesC = Math.ceil(cols / 4);
+  const bc = Math.min(8, 2 ** Math.ceil(Math.log2(Math.max(tilesC, 1))));
+  const br = WORKGROUP / bc;
+  const groups = sizeOf(batch) * Math.ceil(Math.ceil(rows / 4) / br) * Math.ceil(tilesC / bc);
   const params = new Params()
-    .u32(threads, rows, cols, inner, sLr, sLk, sRk, sRc, batch.length, mode === 'db' ? 1 : 0)
+    .u32(sizeOf(batch), rows, cols, inner, sLr, sLk, sRk, sRc, batch.length, mode === 'db' ? 1 : 0, br, bc)
     .dims(batch, 'matmul')
     .dims(sl, 'matmul')
     .dims(sr, 'matmul');
-  return { threads, params };
+  return { groups, params };
 }
 
 /** Matrix sizes, and for each batch index of the output, which matrix of a and of b it uses. */
