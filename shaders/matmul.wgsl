@@ -1,8 +1,18 @@
 // matmul: y = a @ b over the last two axes, batch axes broadcast;  da = dy @ b^T, db = a^T @ dy
-// fwd: p, a, b -> y    vjp: p, a, b, dy -> dx (input p.wrt); each invocation a 4x4 block, each workgroup p.br x p.bc of them
-// p: out = rows x cols per batch, summing `inner`; L(r, k) = L[l + r sLr + k sLk], R(k, c) = R[r0 + k sRk + c sRc]
-struct P { batches: u32, rows: u32, cols: u32, inner: u32, sLr: u32, sLk: u32, sRk: u32, sRc: u32, ndim: u32, wrt: u32, br: u32, bc: u32,
-           shape: array<vec4u, 2>, sl: array<vec4u, 2>, sr: array<vec4u, 2> }
+// fwd: p, a, b -> y    vjp: p, a, b, dy -> dx (input p.wrt); each invocation a 4x4 block, each workgroup BR x BC of them
+// constants: out = ROWS x COLS per batch, summing INNER; L(r, k) = L[l + r SLR + k SLK], R(k, c) = R[r + k SRK + c SRC]
+struct P { batches: u32, ndim: u32, shape: array<vec4u, 2>, sl: array<vec4u, 2>, sr: array<vec4u, 2> }
+// Sizes and strides are pipeline constants (one pipeline per shape): the compiler folds them.
+override ROWS: u32;
+override COLS: u32;
+override INNER: u32;
+override SLR: u32;
+override SLK: u32;
+override SRK: u32;
+override SRC: u32;
+override WRT: u32;
+override BR: u32;
+override BC: u32;
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
@@ -17,37 +27,37 @@ fn matmul_fwd(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) 
 
 @compute @workgroup_size(WG)
 fn matmul_vjp(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  // da = dy @ b^T reads dy then b; db = a^T @ dy reads a then dy (the strides in p encode the transposes)
-  if (p.wrt == 0u) { tile(&dy, &b, &dx, group_id(wid, nwg), lid); } else { tile(&a, &dy, &dx, group_id(wid, nwg), lid); }
+  // da = dy @ b^T reads dy then b; db = a^T @ dy reads a then dy (the strides encode the transposes)
+  if (WRT == 0u) { tile(&dy, &b, &dx, group_id(wid, nwg), lid); } else { tile(&a, &dy, &dx, group_id(wid, nwg), lid); }
 }
 
-// Adds L(r, k) R(k, c) for one k to the 4x4 block: rl and cr are the block's row and column offsets.
-fn step(L: ptr<storage, array<f32>, read>, R: ptr<storage, array<f32>, read>, rl: vec4u, cr: vec4u, k: u32, acc: ptr<function, array<vec4f, 4>>) {
-  let kr = k * p.sRk;
-  let right = vec4f((*R)[cr.x + kr], (*R)[cr.y + kr], (*R)[cr.z + kr], (*R)[cr.w + kr]);
-  let kl = k * p.sLk;
-  (*acc)[0] += (*L)[rl.x + kl] * right;
-  (*acc)[1] += (*L)[rl.y + kl] * right;
-  (*acc)[2] += (*L)[rl.z + kl] * right;
-  (*acc)[3] += (*L)[rl.w + kl] * right;
+// R(k, c..c+3) for the block's columns.
+fn right(R: ptr<storage, array<f32>, read>, cr: vec4u, k: u32) -> vec4f {
+  let kr = k * SRK;
+  return vec4f((*R)[cr.x + kr], (*R)[cr.y + kr], (*R)[cr.z + kr], (*R)[cr.w + kr]);
 }
 
-// Workgroup g computes a block of p.br x p.bc tiles of 4x4 outputs (64 tiles: 32 x 32 outputs when the
+// L(r, k..k+3) for one row of the block.
+fn left4(L: ptr<storage, array<f32>, read>, row: u32, k: u32) -> vec4f {
+  return vec4f((*L)[row + k * SLK], (*L)[row + (k + 1u) * SLK], (*L)[row + (k + 2u) * SLK], (*L)[row + (k + 3u) * SLK]);
+}
+
+// Workgroup g computes a block of BR x BC tiles of 4x4 outputs (64 tiles: 32 x 32 outputs when the
 // matrix is wide enough): its invocations share rows of L and columns of R, which stay in cache.
 // NOTE: on SwiftShader a workgroup runs on one CPU thread: a square block reads 8x less than a row of tiles.
 // Loads are clamped into range, so edge blocks need no branches in the inner loop; out-of-range
 // results are simply not written.
 fn tile(L: ptr<storage, array<f32>, read>, R: ptr<storage, array<f32>, read>, O: ptr<storage, array<f32>, read_write>, g: u32, lid: u32) {
-  let tilesR = (p.rows + 3u) / 4u;
-  let tilesC = (p.cols + 3u) / 4u;
-  let blocksR = (tilesR + p.br - 1u) / p.br;
-  let blocksC = (tilesC + p.bc - 1u) / p.bc;
+  let tilesR = (ROWS + 3u) / 4u;
+  let tilesC = (COLS + 3u) / 4u;
+  let blocksR = (tilesR + BR - 1u) / BR;
+  let blocksC = (tilesC + BC - 1u) / BC;
   let s = g / (blocksR * blocksC);
   if (s >= p.batches) { return; }
   let inBatch = g % (blocksR * blocksC);
-  let r0 = ((inBatch / blocksC) * p.br + lid / p.bc) * 4u;
-  let c0 = ((inBatch % blocksC) * p.bc + lid % p.bc) * 4u;
-  if (r0 >= p.rows || c0 >= p.cols) { return; }
+  let r0 = ((inBatch / blocksC) * BR + lid / BC) * 4u;
+  let c0 = ((inBatch % blocksC) * BC + lid % BC) * 4u;
+  if (r0 >= ROWS || c0 >= COLS) { return; }
   var lo = 0u;
   var ro = 0u;
   var rest = s;
@@ -57,22 +67,38 @@ fn tile(L: ptr<storage, array<f32>, read>, R: ptr<storage, array<f32>, read>, O:
     ro += (rest % d) * dim(p.sr, u32(k));
     rest = rest / d;
   }
-  let rl = min(vec4u(r0, r0 + 1u, r0 + 2u, r0 + 3u), vec4u(p.rows - 1u)) * p.sLr + lo;
-  let cr = min(vec4u(c0, c0 + 1u, c0 + 2u, c0 + 3u), vec4u(p.cols - 1u)) * p.sRc + ro;
+  let rl = min(vec4u(r0, r0 + 1u, r0 + 2u, r0 + 3u), vec4u(ROWS - 1u)) * SLR + lo;
+  let cr = min(vec4u(c0, c0 + 1u, c0 + 2u, c0 + 3u), vec4u(COLS - 1u)) * SRC + ro;
   var acc: array<vec4f, 4>;
   var k = 0u;
-  for (; k + 4u <= p.inner; k += 4u) { // unrolled by 4: independent loads between the adds
-    step(L, R, rl, cr, k, &acc);
-    step(L, R, rl, cr, k + 1u, &acc);
-    step(L, R, rl, cr, k + 2u, &acc);
-    step(L, R, rl, cr, k + 3u, &acc);
+  // Four k at a time, the four products summed before they reach the accumulator: short chains of
+  // dependent adds (SwiftShader has no FMA, so each += waits on the last).
+  for (; k + 4u <= INNER; k += 4u) {
+    let r0 = right(R, cr, k);
+    let r1 = right(R, cr, k + 1u);
+    let r2 = right(R, cr, k + 2u);
+    let r3 = right(R, cr, k + 3u);
+    let l0 = left4(L, rl.x, k);
+    let l1 = left4(L, rl.y, k);
+    let l2 = left4(L, rl.z, k);
+    let l3 = left4(L, rl.w, k);
+    acc[0] += (l0.x * r0 + l0.y * r1) + (l0.z * r2 + l0.w * r3);
+    acc[1] += (l1.x * r0 + l1.y * r1) + (l1.z * r2 + l1.w * r3);
+    acc[2] += (l2.x * r0 + l2.y * r1) + (l2.z * r2 + l2.w * r3);
+    acc[3] += (l3.x * r0 + l3.y * r1) + (l3.z * r2 + l3.w * r3);
   }
-  for (; k < p.inner; k++) { step(L, R, rl, cr, k, &acc); }
-  let base = s * p.rows * p.cols;
+  for (; k < INNER; k++) {
+    let r = right(R, cr, k);
+    acc[0] += (*L)[rl.x + k * SLK] * r;
+    acc[1] += (*L)[rl.y + k * SLK] * r;
+    acc[2] += (*L)[rl.z + k * SLK] * r;
+    acc[3] += (*L)[rl.w + k * SLK] * r;
+  }
+  let base = s * ROWS * COLS;
   for (var i = 0u; i < 4u; i++) {
-    if (r0 + i >= p.rows) { break; }
+    if (r0 + i >= ROWS) { break; }
     for (var j = 0u; j < 4u; j++) {
-      if (c0 + j < p.cols) { (*O)[base + (r0 + i) * p.cols + c0 + j] = acc[i][j]; }
+      if (c0 + j < COLS) { (*O)[base + (r0 + i) * COLS + c0 + j] = acc[i][j]; }
     }
   }
 }

@@ -12,6 +12,11 @@ struct P { groups: u32, count: u32, nk: u32, nr: u32, n: u32, ndim: u32, serial:
 fn part(g: u32, start: u32, step: u32) -> f32 {
   let base = offset(g, p.nk, p.kshape, p.kstr);
   var s = 0.0;
+  if (p.nr == 1u) { // one reduced axis (adjacent ones are merged on the host): a plain strided loop
+    let stride = p.rstr[0].x;
+    for (var r = start; r < p.count; r += step) { s += x[base + r * stride]; }
+    return s;
+  }
   for (var r = start; r < p.count; r += step) { s += x[base + offset(r, p.nr, p.rshape, p.rstr)]; }
   return s;
 }

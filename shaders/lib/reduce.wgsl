@@ -4,6 +4,7 @@ var<workgroup> red_i: array<u32, WG>;
 
 // Offset of flat index i of a row-major shape (n axes) in a tensor with the given strides.
 fn offset(i: u32, n: u32, shape: array<vec4u, 2>, strides: array<vec4u, 2>) -> u32 {
+  if (n <= 1u) { return i * select(0u, strides[0].x, n == 1u); } // one axis (merged on the host): no div/mod
   var rest = i;
   var at = 0u;
   for (var k = i32(n) - 1; k >= 0; k--) {

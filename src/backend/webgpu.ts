@@ -122,8 +122,8 @@ export class WebGpuBackend implements Backend {
   }
 
   run({ op, kind, wrt, attrs, reads, readMetas, inputs, out, lane = 'loose', site }: KernelCall): Storage {
-    const kernel = this.kernels.get(op, kind);
     const dispatch = kind === 'fwd' ? op.gpu.fwd(inputs, out, attrs) : op.gpu.vjp!(inputs, readMetas[readMetas.length - 1], wrt, out, attrs);
+    const kernel = this.kernels.get(op, kind, dispatch.constants);
     const bytes = sizeOf(out.shape) * 4;
     const y = new GpuStorage(this, this.#acquire(bytes, lane), bytes, out.dtype);
     counters.liveTensors++;
@@ -185,7 +185,7 @@ export class WebGpuBackend implements Backend {
    * buffers back in the same order, so its bind groups are built once and reused.
    */
   #bindGroup(kernel: Kernel, buffers: readonly (GpuStorage | GPUBuffer)[]): GPUBindGroup {
-    const key = kernel.id + buffers.map((b) => (b instanceof GpuStorage ? `,${bufferId(b.buffer)}:${b.bytes}` : `,u${bufferId(b)}`)).join('');
+    const key = kernel.key + buffers.map((b) => (b instanceof GpuStorage ? `,${bufferId(b.buffer)}:${b.bytes}` : `,u${bufferId(b)}`)).join('');
     let group = this.#bindGroups.get(key);
     if (!group) {
       if (this.#bindGroups.size >= 8192) this.#bindGroups.clear();

@@ -248,12 +248,9 @@ function tiles(a: Shape, b: Shape, mode: 'fwd' | 'da' | 'db'): Dispatch {
   const bc = Math.min(8, 2 ** Math.ceil(Math.log2(Math.max(tilesC, 1))));
   const br = WORKGROUP / bc;
   const groups = sizeOf(batch) * Math.ceil(Math.ceil(rows / 4) / br) * Math.ceil(tilesC / bc);
-  const params = new Params()
-    .u32(sizeOf(batch), rows, cols, inner, sLr, sLk, sRk, sRc, batch.length, mode === 'db' ? 1 : 0, br, bc)
-    .dims(batch, 'matmul')
-    .dims(sl, 'matmul')
-    .dims(sr, 'matmul');
-  return { groups, params };
+  const params = new Params().u32(sizeOf(batch), batch.length).dims(batch, 'matmul').dims(sl, 'matmul').dims(sr, 'matmul');
+  const constants = { ROWS: rows, COLS: cols, INNER: inner, SLR: sLr, SLK: sLk, SRK: sRk, SRC: sRc, WRT: mode === 'db' ? 1 : 0, BR: br, BC: bc };
+  return { groups, params, constants };
 }
 
 /** Matrix sizes, and for each batch index of the output, which matrix of a and of b it uses. */

@@ -66,4 +66,9 @@ export interface Dispatch {
   readonly threads?: number;
   readonly groups?: number;
   readonly params: Params;
+  /**
+   * Pipeline constants (WGSL `override`s): one pipeline per distinct set, compiled once, so the
+   * compiler folds them (loop bounds, strides) where a kernel is worth specializing (matmul).
+   */
+  readonly constants?: Readonly<Record<string, number>>;
 }

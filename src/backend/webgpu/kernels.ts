@@ -38,6 +38,8 @@ export function withPrelude(source: WgslSource): WgslSource {
 export interface Kernel {
   /** The entry point's name: <op>_fwd, <op>_vjp, <op>_step. */
   readonly id: string;
+  /** The entry point and its pipeline constants: what tells this pipeline (and its layout) from another. */
+  readonly key: string;
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
   readonly bindings: readonly Binding[];
@@ -60,13 +62,14 @@ export class Kernels {
     private readonly sources: Readonly<Record<string, WgslSource>> = shaderSources,
   ) {}
 
-  /** The pipeline of an op's forward or VJP. */
-  get(op: AnyOpSpec, kind: 'fwd' | 'vjp'): Kernel {
-    return this.entry(op.name, `${op.name}_${kind}`, () => kernelBindings(op)[kind]);
+  /** The pipeline of an op's forward or VJP, specialized to `constants` (WGSL `override`s) if given. */
+  get(op: AnyOpSpec, kind: 'fwd' | 'vjp', constants?: Readonly<Record<string, number>>): Kernel {
+    return this.entry(op.name, `${op.name}_${kind}`, () => kernelBindings(op)[kind], constants);
   }
 
-  /** The pipeline of entry point `key` of shaders/<name>.wgsl, with these bindings. */
-  entry(name: string, key: string, bindingsOf: () => readonly Binding[]): Kernel {
+  /** The pipeline of entry point `id` of shaders/<name>.wgsl, with these bindings and pipeline constants. */
+  entry(name: string, id: string, bindingsOf: () => readonly Binding[], constants?: Readonly<Record<string, number>>): Kernel {
+    const key = constants ? `${id}|${Object.entries(constants).join(';')}` : id;
     let kernel = this.#kernels.get(key);
     if (!kernel) {
       const bindings = bindingsOf();
@@ -77,9 +80,9 @@ export class Kernels {
       const pipeline = this.device.createComputePipeline({
         label: key,
         layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-        compute: { module: this.module(name), entryPoint: key },
+        compute: { module: this.module(name), entryPoint: id, ...(constants ? { constants: { ...constants } } : {}) },
       });
-      kernel = { id: key, pipeline, layout, bindings };
+      kernel = { id, key, pipeline, layout, bindings };
       this.#kernels.set(key, kernel);
       counters.pipelines++;
     }
