@@ -11,8 +11,13 @@ struct P { n: u32, step_size: f32, beta1: f32, beta2: f32, eps: f32, weight_deca
 
 @compute @workgroup_size(WG)
 fn adam_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = invocation(gid, nwg);
-  if (i >= p.n) { return; }
+  let threads = (p.n + SPAN - 1u) / SPAN;
+  let t = invocation(gid, nwg);
+  if (t >= threads) { return; } // the grid rounds up to whole workgroups
+  for (var i = t; i < p.n; i += threads) { step(i); } // SPAN elements, `threads` apart
+}
+
+fn step(i: u32) {
   let g = grad[i] + p.weight_decay * param[i];
   let m1 = p.beta1 * m[i] + (1.0 - p.beta1) * g;
   let v1 = p.beta2 * v[i] + (1.0 - p.beta2) * g * g;

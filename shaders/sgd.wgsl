@@ -9,8 +9,13 @@ struct P { n: u32, lr: f32, momentum: f32, dampening: f32, weight_decay: f32, ne
 
 @compute @workgroup_size(WG)
 fn sgd_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = invocation(gid, nwg);
-  if (i >= p.n) { return; }
+  let threads = (p.n + SPAN - 1u) / SPAN;
+  let t = invocation(gid, nwg);
+  if (t >= threads) { return; } // the grid rounds up to whole workgroups
+  for (var i = t; i < p.n; i += threads) { step(i); } // SPAN elements, `threads` apart
+}
+
+fn step(i: u32) {
   var g = grad[i] + p.weight_decay * param[i];
   if (p.momentum != 0.0) {
     var v = g;

@@ -2,7 +2,7 @@
 import { dtypeOf, type DType, type Values } from '../dtype.ts';
 import { assert, fail, GpuError, OpError } from '../errors.ts';
 import { kernelReads, type Meta } from '../ops/spec.ts';
-import { Params, WORKGROUP } from '../ops/params.ts';
+import { Params, SPAN, WORKGROUP } from '../ops/params.ts';
 import { formatShape, sizeOf } from '../shape.ts';
 import { counters } from '../stats.ts';
 import type { Backend, CheckSite, KernelCall, KernelTime, Lane, Phase, Storage } from './backend.ts';
@@ -160,7 +160,7 @@ export class WebGpuBackend implements Backend {
   update(spec: AnyUpdateSpec, hyper: unknown, n: number, grad: Storage, param: Storage, state: readonly Storage[]): void {
     const kernel = this.kernels.entry(spec.name, `${spec.name}_step`, () => updateBindings(spec));
     const uniform = this.#updateUniform(param as GpuStorage, spec.name, spec.params(n, hyper).bytes());
-    this.#dispatch(spec.name, kernel, [uniform, grad as GpuStorage, param as GpuStorage, ...(state as GpuStorage[])], Math.ceil(n / WORKGROUP), [], 'update');
+    this.#dispatch(spec.name, kernel, [uniform, grad as GpuStorage, param as GpuStorage, ...(state as GpuStorage[])], Math.ceil(Math.ceil(n / SPAN) / WORKGROUP), [], 'update');
   }
 
   /** Encodes one dispatch of `groups` workgroups (on a 2-D grid) with its bind group, from the cache. */
