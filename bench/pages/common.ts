@@ -23,6 +23,8 @@ export interface BenchState {
   rows: Row[];
   progress: string;
   error: string | null;
+  /** Profiles (cr.profile) a page took, by name: where a step's time goes, kernel by kernel. */
+  profiles?: Record<string, { clock: string; kernelMs: number | null; kernels: readonly cr.KernelRow[]; table: string }>;
 }
 
 declare global {
@@ -231,6 +233,34 @@ export function logChart(canvas: HTMLCanvasElement, series: readonly ChartSeries
 }
 
 /** Marks the page finished (the runner waits for this). */
+/**
+ * Shows a profile (cr.profile) on the page, under `name`: the kernels, slowest first, with calls,
+ * workgroups, bytes bound and time per step, and keeps it in window.__bench.profiles.
+ */
+export function showProfile(name: string, p: cr.Profile): void {
+  state.profiles ??= {};
+  state.profiles[name] = { clock: p.clock, kernelMs: p.kernelMs, kernels: p.kernels, table: p.table() };
+  const box = document.getElementById('profiles');
+  if (!box) return;
+  const section = document.createElement('section');
+  const title = document.createElement('h3');
+  title.textContent = `${name}: ${p.kernelMs === null ? 'kernels counted, not timed' : `${p.kernelMs.toFixed(2)} ms in kernels per step`} (${p.note})`;
+  const table = document.createElement('table');
+  const head = ['kernel', 'phase', 'calls/step', 'workgroups/step', 'KiB bound/step', 'ms/step', 'share'];
+  table.innerHTML =
+    `<thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>` +
+    p.kernels
+      .map((k) => {
+        const share = k.ms === null || !p.kernelMs ? '' : `${((100 * k.ms) / p.kernelMs).toFixed(1)}%`;
+        const cells = [k.kernel, k.phase, k.calls, k.workgroups, (k.bytes / 1024).toFixed(1), k.ms === null ? '' : k.ms.toFixed(3), share];
+        return `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+      })
+      .join('') +
+    '</tbody>';
+  section.append(title, table);
+  box.append(section);
+}
+
 export function done(): void {
   if (state.status !== 'error') state.status = 'done';
   progress(state.status === 'done' ? 'done' : 'failed');

@@ -6,7 +6,7 @@
 //   ?cpuall=1         the CPU reference on every batch (by default it stops where noted on the page)
 //   ?models=mnist,deep  a subset of spiral, mnist, deep
 import type * as cr from 'chainrule';
-import { done, fail, logChart, options, progress, showResults, start, use, type ChartSeries, type Row } from '../pages/common.ts';
+import { done, fail, logChart, options, progress, showProfile, showResults, start, use, type ChartSeries, type Row } from '../pages/common.ts';
 import { LR, measureStep, MODELS, type ModelSpec } from './models.ts';
 
 const BATCHES = [32, 64, 128, 256, 512, 1024];
@@ -84,7 +84,10 @@ async function main(): Promise<void> {
         if (device === 'cpu' && !cpuRuns(m, batch)) continue;
         progress(`${n}/${total}: ${m.name}, ${device}, batch ${batch}`);
         await new Promise((r) => setTimeout(r, 0)); // let the progress line paint
-        const r = await measureStep(m, batch, opts);
+        // Each model is profiled once on WebGPU, at batch 128 (or the largest batch run below it).
+        const profiled = device === 'webgpu' && batch === Math.max(...batches.filter((b) => b <= 128), batches[0]);
+        const r = await measureStep(m, batch, opts, profiled);
+        if (r.profile) showProfile(`${m.name}, batch ${batch}`, r.profile);
         rows.push({
           model: m.name,
           device,

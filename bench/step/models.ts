@@ -32,13 +32,20 @@ export interface StepResult {
   bytesUploaded: number;
   /** The loss of the last step (read back after the counters were taken). */
   loss: number;
+  /** Where the step's time goes (cr.profile), when asked for. */
+  profile?: cr.Profile;
 }
 
 /**
  * Builds the model, optimizer and data on the current device (call after use(device)), runs the
  * warm-up steps, resets the counters, times the steps and returns the per-step figures.
  */
-export async function measureStep(spec: ModelSpec, batch: number, { warmup, repeats }: { warmup: number; repeats: number }): Promise<StepResult> {
+export async function measureStep(
+  spec: ModelSpec,
+  batch: number,
+  { warmup, repeats }: { warmup: number; repeats: number },
+  profile = false,
+): Promise<StepResult> {
   const inputs = spec.sizes[0];
   const classes = spec.sizes[spec.sizes.length - 1];
   const model = new cr.nn.MLP(spec.sizes, { seed: 0 });
@@ -63,6 +70,7 @@ export async function measureStep(spec: ModelSpec, batch: number, { warmup, repe
   const s = cr.stats();
   const last = loss === null ? NaN : await (loss as cr.Tensor).item(); // after the counters: not part of a step
   return {
+    ...(profile ? { profile: await cr.profile(step, { steps: 3, warmup: 0 }) } : {}),
     median,
     min,
     dispatches: s.dispatches / repeats,

@@ -61,6 +61,17 @@ describe('the training-step benchmark page', () => {
     expect(inked, 'coloured (line) pixels on the chart').toBeGreaterThan(500);
     expect(await page.$eval('#cpu-cap', (e) => e.textContent ?? '')).toMatch(/cpuall=1|every batch/);
 
+    // Where each model's step goes, kernel by kernel (cr.profile with GPU timestamp queries).
+    const profiles = Object.entries(state.profiles ?? {});
+    expect(profiles.map(([name]) => name.split(',')[0]).sort()).toEqual(['deep 784-1024-512-256-10', 'mnist 784-256-10', 'spiral 2-100-3']);
+    for (const [name, p] of profiles) {
+      expect(p.clock, `${name}: timed by the GPU`).toBe('timestamp-query');
+      expect(p.kernels.map((k) => k.kernel), name).toEqual(expect.arrayContaining(['matmul_fwd', 'matmul_vjp', 'sgd_step']));
+      expect(p.kernels.every((k) => k.ms !== null && k.ms >= 0 && k.calls > 0), name).toBe(true);
+      expect(p.kernelMs!, name).toBeGreaterThan(0);
+    }
+    expect(await page.$$eval('#profiles table', (tables) => tables.length)).toBe(3);
+
     // Outside the tree (test/screenshots belongs to the other page tests): for a look by hand.
     await page.screenshot({ path: join(tmpdir(), 'chainrule-bench-step-page.png'), fullPage: true });
     expect(errors).toEqual([]);
