@@ -1,5 +1,8 @@
 // matmul: y = a @ b over the last two axes, batch axes broadcast;  da = dy @ b^T, db = a^T @ dy
-// fwd: p, a, b -> y    vjp: p, a, b, dy -> dx (input p.wrt); each invocation a 4x4 block, each workgroup BR x BC of them
+// fwd: p, a, b -> y    vjp: p, a, b, dy -> dx (input p.wrt); each invocation a 4x4 block of outputs
+// Two variants, chosen per adapter and shape class by measurement (src/backend/webgpu/autotune.ts):
+//   blocked (matmul_fwd, matmul_vjp): operands read from storage, each workgroup BR x BC blocks: suits CPUs (SwiftShader);
+//   tiled (matmul_tiled_fwd, matmul_tiled_vjp): 32 x 32 outputs per workgroup from TK-deep tiles staged in workgroup memory: suits GPUs.
 // constants: out = ROWS x COLS per batch, summing INNER; L(r, k) = L[l + r SLR + k SLK], R(k, c) = R[r + k SRK + c SRC]
 struct P { batches: u32, ndim: u32, shape: array<vec4u, 2>, sl: array<vec4u, 2>, sr: array<vec4u, 2> }
 // Sizes and strides are pipeline constants (one pipeline per shape): the compiler folds them.
@@ -31,6 +34,16 @@ fn matmul_vjp(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) 
   if (WRT == 0u) { tile(&dy, &b, &dx, group_id(wid, nwg), lid); } else { tile(&a, &dy, &dx, group_id(wid, nwg), lid); }
 }
 
+@compute @workgroup_size(64) // 8 x 8, whatever WG is
+fn matmul_tiled_fwd(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  tiled(&a, &b, &y, group_id(wid, nwg), lid);
+}
+
+@compute @workgroup_size(64)
+fn matmul_tiled_vjp(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  if (WRT == 0u) { tiled(&dy, &b, &dx, group_id(wid, nwg), lid); } else { tiled(&a, &dy, &dx, group_id(wid, nwg), lid); }
+}
+
 // R(k, c..c+3) for the block's columns.
 fn right(R: ptr<storage, array<f32>, read>, cr: vec4u, k: u32) -> vec4f {
   let kr = k * SRK;
@@ -58,17 +71,9 @@ fn tile(L: ptr<storage, array<f32>, read>, R: ptr<storage, array<f32>, read>, O:
   let r0 = ((inBatch / blocksC) * BR + lid / BC) * 4u;
   let c0 = ((inBatch % blocksC) * BC + lid % BC) * 4u;
   if (r0 >= ROWS || c0 >= COLS) { return; }
-  var lo = 0u;
-  var ro = 0u;
-  var rest = s;
-  for (var k = i32(p.ndim) - 1; k >= 0; k--) { // batch index s -> offsets into L and R (0 stride: broadcast)
-    let d = dim(p.shape, u32(k));
-    lo += (rest % d) * dim(p.sl, u32(k));
-    ro += (rest % d) * dim(p.sr, u32(k));
-    rest = rest / d;
-  }
-  let rl = min(vec4u(r0, r0 + 1u, r0 + 2u, r0 + 3u), vec4u(ROWS - 1u)) * SLR + lo;
-  let cr = min(vec4u(c0, c0 + 1u, c0 + 2u, c0 + 3u), vec4u(COLS - 1u)) * SRC + ro;
+  let o = batch_offsets(s);
+  let rl = min(vec4u(r0, r0 + 1u, r0 + 2u, r0 + 3u), vec4u(ROWS - 1u)) * SLR + o.x;
+  let cr = min(vec4u(c0, c0 + 1u, c0 + 2u, c0 + 3u), vec4u(COLS - 1u)) * SRC + o.y;
   var acc: array<vec4f, 4>;
   var k = 0u;
   // Four k at a time, the four products summed before they reach the accumulator: short chains of
@@ -95,6 +100,73 @@ fn tile(L: ptr<storage, array<f32>, read>, R: ptr<storage, array<f32>, read>, O:
     acc[3] += (*L)[rl.w + k * SLK] * r;
   }
   let base = s * ROWS * COLS;
+  for (var i = 0u; i < 4u; i++) {
+    if (r0 + i >= ROWS) { break; }
+    for (var j = 0u; j < 4u; j++) {
+      if (c0 + j < COLS) { (*O)[base + (r0 + i) * COLS + c0 + j] = acc[i][j]; }
+    }
+  }
+}
+// Offsets of batch s's matrices in L and R (a 0 stride broadcasts).
+fn batch_offsets(s: u32) -> vec2u {
+  var o = vec2u(0u);
+  var rest = s;
+  for (var k = i32(p.ndim) - 1; k >= 0; k--) {
+    let d = dim(p.shape, u32(k));
+    o += (rest % d) * vec2u(dim(p.sl, u32(k)), dim(p.sr, u32(k)));
+    rest = rest / d;
+  }
+  return o;
+}
+
+// The tiled variant: a workgroup of 8 x 8 invocations computes 32 x 32 outputs. Each round, the
+// workgroup stages L's 32 rows and R's 32 columns over TK values of k in workgroup memory (each
+// element read from storage once per workgroup, not once per invocation), then each invocation
+// sums its 4 x 4 block from there. k past INNER is staged as 0.
+const TK: u32 = 16u;
+var<workgroup> l_tile: array<f32, 512>; // [TK][32]: L(row, k) at k * 32 + row
+var<workgroup> r_tile: array<f32, 512>; // [TK][32]: R(k, col) at k * 32 + col
+
+fn tiled(L: ptr<storage, array<f32>, read>, R: ptr<storage, array<f32>, read>, O: ptr<storage, array<f32>, read_write>, g: u32, lid: u32) {
+  let blocksC = (COLS + 31u) / 32u;
+  let blocks = ((ROWS + 31u) / 32u) * blocksC;
+  let s = g / blocks; // uniform across the workgroup: returning here keeps the barriers uniform
+  if (s >= p.batches) { return; }
+  let row0 = ((g % blocks) / blocksC) * 32u;
+  let col0 = ((g % blocks) % blocksC) * 32u;
+  let o = batch_offsets(s);
+  let ty = lid / 8u;
+  let tx = lid % 8u;
+  var acc: array<vec4f, 4>;
+  for (var k0 = 0u; k0 < INNER; k0 += TK) {
+    // 64 invocations stage 512 values of each operand: 8 each, k fastest (contiguous when SLK or SRK is 1).
+    for (var i = 0u; i < 8u; i++) {
+      let e = lid + i * 64u;
+      let kk = e % TK;
+      let k = k0 + kk;
+      let inK = k < INNER;
+      let kc = min(k, INNER - 1u);
+      let r = min(row0 + e / TK, ROWS - 1u);
+      let c = min(col0 + e / TK, COLS - 1u);
+      l_tile[kk * 32u + e / TK] = select(0.0, (*L)[o.x + r * SLR + kc * SLK], inK);
+      r_tile[kk * 32u + e / TK] = select(0.0, (*R)[o.y + kc * SRK + c * SRC], inK);
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TK; kk++) {
+      let lb = kk * 32u + ty * 4u;
+      let rb = kk * 32u + tx * 4u;
+      let lv = vec4f(l_tile[lb], l_tile[lb + 1u], l_tile[lb + 2u], l_tile[lb + 3u]);
+      let rv = vec4f(r_tile[rb], r_tile[rb + 1u], r_tile[rb + 2u], r_tile[rb + 3u]);
+      acc[0] += lv.x * rv;
+      acc[1] += lv.y * rv;
+      acc[2] += lv.z * rv;
+      acc[3] += lv.w * rv;
+    }
+    workgroupBarrier();
+  }
+  let base = s * ROWS * COLS;
+  let r0 = row0 + ty * 4u;
+  let c0 = col0 + tx * 4u;
   for (var i = 0u; i < 4u; i++) {
     if (r0 + i >= ROWS) { break; }
     for (var j = 0u; j < 4u; j++) {

@@ -5,6 +5,10 @@ import type { DType } from './dtype.ts';
 import { DeviceError } from './errors.ts';
 import { WebGpuBackend } from './backend/webgpu.ts';
 import { platform } from './platform/platform.ts';
+import { registry } from './ops/registry.ts';
+import type { Tuned } from './backend/webgpu/autotune.ts';
+
+export type { Tuned };
 
 export { DeviceError };
 
@@ -27,6 +31,14 @@ export interface InitOptions {
    * Default: max(64 MiB, the bytes live tensors hold).
    */
   maxPoolBytes?: number;
+  /**
+   * Kernels with variants (matmul: 'blocked' for CPUs, 'tiled' for GPUs) are timed on this device at
+   * the first use of each shape class, and the fastest runs from then on (cr.tuning() lists the
+   * choices). Default true; false runs the adapter's default variant, the same every run.
+   */
+  autotune?: boolean;
+  /** Forces a variant per op, e.g. { matmul: 'tiled' } (for comparison and debugging); overrides autotune. */
+  variants?: Record<string, string>;
 }
 
 export interface DeviceInfo {
@@ -65,6 +77,7 @@ export async function init(options: InitOptions = {}): Promise<DeviceInfo> {
   if (options.maxPoolBytes !== undefined && !(Number.isFinite(options.maxPoolBytes) && options.maxPoolBytes >= 0)) {
     throw new DeviceError(`init: maxPoolBytes must be a number of bytes >= 0, got ${String(options.maxPoolBytes)}`);
   }
+  const forced = checkVariants(options.variants ?? {});
   dispose();
   verifying = options.verify ?? false;
   numerics = options.checkNumerics ?? false;
@@ -74,9 +87,9 @@ export async function init(options: InitOptions = {}): Promise<DeviceInfo> {
     // timestamp-query where the adapter has it: the profiler times kernels with it (it costs nothing unused).
     const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
     const device = await adapter.requestDevice({ requiredLimits: requiredLimits(adapter), requiredFeatures });
-    backend = new WebGpuBackend(device, adapter.info, instance, options.maxPoolBytes);
     const a = adapter.info;
     const software = a.architecture === 'swiftshader' || (a as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+    backend = new WebGpuBackend(device, adapter.info, instance, options.maxPoolBytes, { autotune: options.autotune ?? true, forced, software });
     info = {
       device: 'webgpu',
       vendor: a.vendor,
@@ -99,6 +112,25 @@ export async function init(options: InitOptions = {}): Promise<DeviceInfo> {
     if (!options.quiet) console.warn(`chainrule: computing on the CPU reference: ${reason}`);
     return (info = cpuInfo(reason));
   }
+}
+
+/** The forced variants, checked against the ops that have them. */
+function checkVariants(variants: Record<string, string>): Record<string, string> {
+  for (const [op, variant] of Object.entries(variants)) {
+    const names = registry.find((s) => s.name === op)?.gpu.variants?.names;
+    const have = registry.filter((s) => s.gpu.variants).map((s) => `${s.name} (${s.gpu.variants!.names.join(', ')})`);
+    if (!names) throw new DeviceError(`init: variants: ${op} has no kernel variants; ops with variants: ${have.join('; ')}`);
+    if (!names.includes(variant)) throw new DeviceError(`init: variants: ${op} has no variant '${variant}' (it has ${names.join(', ')})`);
+  }
+  return { ...variants };
+}
+
+/**
+ * The kernel variants chosen on the current WebGPU adapter so far, per kernel and shape class, with
+ * what each variant took where they were measured; empty on the CPU reference.
+ */
+export function tuning(): Tuned[] {
+  return backend instanceof WebGpuBackend ? backend.tuning() : [];
 }
 
 /** Asks for the adapter's largest storage binding and buffer, so big tensors fit where the hardware allows. */

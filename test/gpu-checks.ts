@@ -82,6 +82,24 @@ export async function checkUpdate(spec: AnyUpdateSpec, hypers: readonly unknown[
   return out;
 }
 
+/** One run of the registry checks: an op, with one of its kernel variants forced where it has some. */
+export interface RegistryRun {
+  /** The op's name, and the variant's: `matmul (tiled)`. */
+  readonly label: string;
+  readonly spec: AnyOpSpec;
+  /** For cr.init({ variants }): the variant forced on, or {} for an op without variants. */
+  readonly variants: Record<string, string>;
+}
+
+/** Every op once, and an op with kernel variants once per variant (each against the CPU reference). */
+export function registryRuns(specs: readonly AnyOpSpec[]): RegistryRun[] {
+  return specs.flatMap((spec) => {
+    const names = spec.gpu.variants?.names;
+    if (!names) return [{ label: spec.name, spec, variants: {} }];
+    return names.map((v) => ({ label: `${spec.name} (${v})`, spec, variants: { [spec.name]: v } }));
+  });
+}
+
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

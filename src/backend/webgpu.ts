@@ -2,7 +2,7 @@
 import { dtypeOf, type DType, type Values } from '../dtype.ts';
 import { assert, fail, GpuError, OpError } from '../errors.ts';
 import { kernelReads, type Meta } from '../ops/spec.ts';
-import { Params, SPAN, WORKGROUP } from '../ops/params.ts';
+import { Params, SPAN, WORKGROUP, type Dispatch } from '../ops/params.ts';
 import { formatShape, sizeOf } from '../shape.ts';
 import { counters } from '../stats.ts';
 import type { Backend, CheckSite, KernelCall, KernelTime, Lane, Phase, Storage } from './backend.ts';
@@ -12,6 +12,7 @@ import { Kernels, type Kernel } from './webgpu/kernels.ts';
 import { updateBindings, type AnyUpdateSpec } from '../ops/update.ts';
 import { BufferPool, bufferId } from './webgpu/pool.ts';
 import { CHECK_FINITE, Checks, firstFound, SLOT_BINDING } from './webgpu/checks.ts';
+import { Autotune, timeRuns, type TuneOptions, type Tuned } from './webgpu/autotune.ts';
 
 type Found = NonNullable<ReturnType<typeof firstFound>>;
 
@@ -64,6 +65,7 @@ export class WebGpuBackend implements Backend {
   #encoded = 0;
   #flushScheduled = false;
   readonly #checks: Checks;
+  readonly #tune: Autotune;
   // While profiling: the timestamp queries (when the device has them), or the kernels counted untimed.
   #profile: { timestamps: Timestamps | null; untimed: KernelTime[] } | null = null;
   // Error slots read without waiting (#drain), in order; the next read or sync looks at them.
@@ -82,8 +84,11 @@ export class WebGpuBackend implements Backend {
     readonly instance: object,
     /** Idle bytes the pool may keep; undefined: max(64 MiB, the bytes live tensors hold). */
     readonly maxPoolBytes?: number,
+    /** How kernel variants are chosen (autotune.ts); software: SwiftShader or a fallback adapter. */
+    tune: TuneOptions & { readonly software: boolean } = { autotune: true, forced: {}, software: false },
   ) {
     this.kernels = new Kernels(device);
+    this.#tune = new Autotune([adapter.vendor, adapter.architecture, adapter.device, adapter.description].join('|'), tune.software, tune);
     this.#checks = new Checks(device);
     this.#pool = new BufferPool(device);
     device.addEventListener('uncapturederror', (e) => {
@@ -121,9 +126,11 @@ export class WebGpuBackend implements Backend {
     return new GpuStorage(this, buffer, values.byteLength, dtype, dtype === 'int32' ? values.slice() : undefined);
   }
 
-  run({ op, kind, wrt, attrs, reads, readMetas, inputs, out, lane = 'loose', site }: KernelCall): Storage {
-    const dispatch = kind === 'fwd' ? op.gpu.fwd(inputs, out, attrs) : op.gpu.vjp!(inputs, readMetas[readMetas.length - 1], wrt, out, attrs);
-    const kernel = this.kernels.get(op, kind, dispatch.constants);
+  run(call: KernelCall): Storage {
+    const { op, kind, reads, out, lane = 'loose', site } = call;
+    const variant = this.#variant(call);
+    const dispatch = this.#launch(call, variant);
+    const kernel = this.kernels.get(op, kind, dispatch.constants, variant);
     const bytes = sizeOf(out.shape) * 4;
     const y = new GpuStorage(this, this.#acquire(bytes, lane), bytes, out.dtype);
     counters.liveTensors++;
@@ -145,6 +152,60 @@ export class WebGpuBackend implements Backend {
     return y;
   }
 
+  /** The op's launch of this kernel, for a variant where it has some. */
+  #launch({ op, kind, wrt, attrs, readMetas, inputs, out }: KernelCall, variant: string | undefined): Dispatch {
+    return kind === 'fwd' ? op.gpu.fwd(inputs, out, attrs, variant) : op.gpu.vjp!(inputs, readMetas[readMetas.length - 1], wrt, out, attrs, variant);
+  }
+
+  /** The variant to run where the op has some: forced, the adapter's default, or measured (autotune.ts). */
+  #variant(call: KernelCall): string | undefined {
+    const variants = call.op.gpu.variants;
+    if (!variants) return undefined;
+    const kernel = call.kind === 'fwd' ? `${call.op.name}_fwd` : `${call.op.name}_vjp (input ${call.wrt})`;
+    return this.#tune.choose(call.op.name, kernel, variants, call.inputs, (v) => this.#time(call, v));
+  }
+
+  /**
+   * Milliseconds per dispatch of one variant of a call's kernel, on scratch buffers of its sizes
+   * (their contents do not matter to a kernel's time), in submits of its own.
+   */
+  async #time(call: KernelCall, variant: string): Promise<number> {
+    const dispatch = this.#launch(call, variant);
+    const kernel = this.kernels.get(call.op, call.kind, dispatch.constants, variant);
+    const bytes = new Map(kernelReads(call.op, call.kind).map((r, k) => [r.name, sizeOf(call.readMetas[k].shape) * 4]));
+    bytes.set(call.kind === 'fwd' ? 'y' : 'dx', sizeOf(call.out.shape) * 4);
+    const scratch: GPUBuffer[] = [];
+    const entries = kernel.bindings.map((b): GPUBindGroupEntry => {
+      if (b.name === 'p') return { binding: b.binding, resource: { buffer: this.#uniform(dispatch.params.bytes()) } };
+      assert(!b.dynamic && bytes.has(b.name), `${kernel.id}: binding ${b.name} cannot be timed`);
+      const buffer = this.device.createBuffer({ size: Math.max(4, bytes.get(b.name)!), usage: BufferUsage.STORAGE });
+      scratch.push(buffer);
+      return { binding: b.binding, resource: { buffer } };
+    });
+    const group = this.device.createBindGroup({ layout: kernel.layout, entries });
+    const [x, rows] = this.#grid(call.op.name, dispatch.groups ?? Math.ceil((dispatch.threads ?? 0) / WORKGROUP));
+    const encode = (reps: number) => {
+      if (!this.live) throw new GpuError('webgpu: the device was released while timing kernel variants');
+      const encoder = this.device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(kernel.pipeline);
+      pass.setBindGroup(0, group);
+      for (let r = 0; r < reps; r++) pass.dispatchWorkgroups(x, rows);
+      pass.end();
+      this.device.queue.submit([encoder.finish()]);
+    };
+    try {
+      return await timeRuns(encode, () => this.device.queue.onSubmittedWorkDone());
+    } finally {
+      for (const b of scratch) b.destroy();
+    }
+  }
+
+  /** The kernel variants chosen on this adapter so far, and what each took. */
+  tuning(): Tuned[] {
+    return this.#tune.list();
+  }
+
   checkFinite(storage: Storage, n: number, site: CheckSite): undefined {
     const kernel = this.kernels.entry('check_finite', 'check_finite', () => CHECK_FINITE);
     const groups = Math.ceil(n / 8 / WORKGROUP); // 8 elements per invocation
@@ -160,7 +221,14 @@ export class WebGpuBackend implements Backend {
   update(spec: AnyUpdateSpec, hyper: unknown, n: number, grad: Storage, param: Storage, state: readonly Storage[]): void {
     const kernel = this.kernels.entry(spec.name, `${spec.name}_step`, () => updateBindings(spec));
     const uniform = this.#updateUniform(param as GpuStorage, spec.name, spec.params(n, hyper).bytes());
-    this.#dispatch(spec.name, kernel, [uniform, grad as GpuStorage, param as GpuStorage, ...(state as GpuStorage[])], Math.ceil(Math.ceil(n / SPAN) / WORKGROUP), [], 'update');
+    this.#dispatch(
+      spec.name,
+      kernel,
+      [uniform, grad as GpuStorage, param as GpuStorage, ...(state as GpuStorage[])],
+      Math.ceil(Math.ceil(n / SPAN) / WORKGROUP),
+      [],
+      'update',
+    );
   }
 
   /** Encodes one dispatch of `groups` workgroups (on a 2-D grid) with its bind group, from the cache. */
@@ -170,14 +238,19 @@ export class WebGpuBackend implements Backend {
     const pass = this.#beginPass();
     pass.setPipeline(kernel.pipeline);
     pass.setBindGroup(0, this.#bindGroup(kernel, buffers), offsets);
+    pass.dispatchWorkgroups(...this.#grid(op, groups));
+    counters.dispatches++;
+    if (this.#profile) this.#endPass(); // profiled: one dispatch per pass, timed at both ends
+    if (++this.#encoded >= MAX_ENCODED) this.flush(); // bounds a long synchronous loop's command buffer
+  }
+
+  /** `groups` workgroups on a 2-D grid: x, rows. */
+  #grid(op: string, groups: number): [number, number] {
     const max = this.device.limits.maxComputeWorkgroupsPerDimension;
     const x = Math.min(groups, max);
     const rows = Math.ceil(groups / x);
     if (rows > max) fail(op, `needs ${groups} workgroups, over ${max} x ${max}`);
-    pass.dispatchWorkgroups(x, rows);
-    counters.dispatches++;
-    if (this.#profile) this.#endPass(); // profiled: one dispatch per pass, timed at both ends
-    if (++this.#encoded >= MAX_ENCODED) this.flush(); // bounds a long synchronous loop's command buffer
+    return [x, rows];
   }
 
   /**
@@ -274,6 +347,7 @@ export class WebGpuBackend implements Backend {
   async sync(): Promise<void> {
     this.flush();
     this.#drain();
+    await this.#tune.settled();
     await this.device.queue.onSubmittedWorkDone();
     await this.#throwErrors();
     await this.#throwFound(undefined);
@@ -352,6 +426,7 @@ export class WebGpuBackend implements Backend {
 
   destroy(): void {
     this.live = false;
+    this.#tune.close();
     this.flush();
     this.#pool.clear();
     for (const u of this.#uniforms.values()) u.destroy();

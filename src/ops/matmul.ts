@@ -82,8 +82,11 @@ export const matmul = defineOp({
     }
   },
   gpu: {
-    fwd: ([a, b]) => tiles(a.shape, b.shape, 'fwd'),
-    vjp: ([a, b], _y, wrt) => tiles(a.shape, b.shape, wrt === 0 ? 'da' : 'db'),
+    fwd: ([a, b], _y, _attrs, variant) => tiles(a.shape, b.shape, 'fwd', variant),
+    vjp: ([a, b], _y, wrt, _dx, _attrs, variant) => tiles(a.shape, b.shape, wrt === 0 ? 'da' : 'db', variant),
+    // blocked: each invocation reads its operands from storage (CPU caches serve them: SwiftShader);
+    // tiled: workgroups stage tiles in workgroup memory (GPUs).
+    variants: { names: ['blocked', 'tiled'], software: 'blocked', hardware: 'tiled' },
   },
   vjpShape([a, b], _y, wrt) {
     const { M, K, N, batch } = dims(a.shape, b.shape);
@@ -230,27 +233,32 @@ function dims(a: Shape, b: Shape): { M: number; K: number; N: number; batch: num
 }
 
 /**
- * Launch of the tiled kernel computing O = L @ R per batch, 4x4 outputs per invocation:
+ * Launch of the kernel computing O = L @ R per batch, 4x4 outputs per invocation:
  * fwd  y = a @ b      (rows M, cols N, inner K),
  * da   = dy @ b^T     (rows M, cols K, inner N: b read transposed),
  * db   = a^T @ dy     (rows K, cols N, inner M: a read transposed).
  * Batch strides are in elements, 0 where an operand is broadcast.
  */
-function tiles(a: Shape, b: Shape, mode: 'fwd' | 'da' | 'db'): Dispatch {
+function tiles(a: Shape, b: Shape, mode: 'fwd' | 'da' | 'db', variant = 'blocked'): Dispatch {
   const { M, K, N, batch } = dims(a, b);
   const sa = broadcastStrides(a.slice(0, -2), batch).map((s) => s * M * K);
   const sb = broadcastStrides(b.slice(0, -2), batch).map((s) => s * K * N);
   const sg = stridesOf(batch).map((s) => s * M * N); // dy has the full batch shape
   const [rows, cols, inner, sLr, sLk, sRk, sRc, sl, sr] =
     mode === 'fwd' ? [M, N, K, K, 1, N, 1, sa, sb] : mode === 'da' ? [M, K, N, N, 1, 1, N, sg, sb] : [K, N, M, 1, K, N, 1, sa, sg];
+  const params = new Params().u32(sizeOf(batch), batch.length).dims(batch, 'matmul').dims(sl, 'matmul').dims(sr, 'matmul');
+  const shape = { ROWS: rows, COLS: cols, INNER: inner, SLR: sLr, SLK: sLk, SRK: sRk, SRC: sRc, WRT: mode === 'db' ? 1 : 0 };
+  if (variant === 'tiled') {
+    // 32 x 32 outputs per workgroup
+    const groups = sizeOf(batch) * Math.ceil(rows / 32) * Math.ceil(cols / 32);
+    return { groups, params, constants: shape };
+  }
   // A workgroup covers br x bc tiles of 4x4 outputs, as square as the output allows (8 x 8 when it is wide).
   const tilesC = Math.ceil(cols / 4);
   const bc = Math.min(8, 2 ** Math.ceil(Math.log2(Math.max(tilesC, 1))));
   const br = WORKGROUP / bc;
   const groups = sizeOf(batch) * Math.ceil(Math.ceil(rows / 4) / br) * Math.ceil(tilesC / bc);
-  const params = new Params().u32(sizeOf(batch), batch.length).dims(batch, 'matmul').dims(sl, 'matmul').dims(sr, 'matmul');
-  const constants = { ROWS: rows, COLS: cols, INNER: inner, SLR: sLr, SLK: sLk, SRK: sRk, SRC: sRc, WRT: mode === 'db' ? 1 : 0, BR: br, BC: bc };
-  return { groups, params, constants };
+  return { groups, params, constants: { ...shape, BR: br, BC: bc } };
 }
 
 /** Matrix sizes, and for each batch index of the output, which matrix of a and of b it uses. */

@@ -164,13 +164,35 @@ export interface Validates<A> {
   check(values: Values, x: readonly Meta[], attrs: A): void;
 }
 
-/** How the WebGPU backend launches an op's two kernels. */
+/**
+ * How the WebGPU backend launches an op's two kernels. `variant` is one of `variants.names` where
+ * the op has some (the backend picks it: src/backend/webgpu/autotune.ts), else undefined.
+ */
 export interface GpuKernels<A> {
-  fwd(x: readonly Meta[], y: Meta, attrs: A): Dispatch;
-  vjp?(x: readonly Meta[], y: Meta, wrt: number, dx: Meta, attrs: A): Dispatch;
+  fwd(x: readonly Meta[], y: Meta, attrs: A, variant?: string): Dispatch;
+  vjp?(x: readonly Meta[], y: Meta, wrt: number, dx: Meta, attrs: A, variant?: string): Dispatch;
+  readonly variants?: Variants;
+}
+
+/**
+ * Kernels that compute the same values in different ways, the fastest depending on the device
+ * (a GPU or a CPU running WebGPU) and the shapes: timed on the user's device at first use of each
+ * shape class, and each checked against the CPU reference by the registry checks.
+ */
+export interface Variants {
+  /** The first variant's entry points are <op>_fwd and <op>_vjp; another's <op>_<variant>_fwd and <op>_<variant>_vjp. */
+  readonly names: readonly string[];
+  /** What runs until a shape class is measured, or when autotune is off: on software adapters (SwiftShader), on GPUs. */
+  readonly software: string;
+  readonly hardware: string;
 }
 
 export type AnyOpSpec = OpSpec<any>;
+
+/** The WGSL entry point of an op's forward or VJP kernel, in one of its variants (see Variants). */
+export function entryPoint(spec: AnyOpSpec, kind: 'fwd' | 'vjp', variant?: string): string {
+  return variant === undefined || variant === spec.gpu.variants?.names[0] ? `${spec.name}_${kind}` : `${spec.name}_${variant}_${kind}`;
+}
 
 /** One binding of a kernel: its WGSL variable name, number in group 0, and buffer type. */
 export interface Binding {

@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { registry, updates } from '../../src/ops/registry.ts';
 import { collectConsoleErrors } from '../browser.ts';
 import { formatSpecial, specialCount } from '../helpers.ts';
+import { registryRuns } from '../gpu-checks.ts';
 import { servedPages } from '../pages-fixture.ts';
 
 // The registry suite (every forward, VJP and update kernel against the CPU reference, and the IEEE
-// special-value tables against PyTorch) inside headless Chrome's WebGPU, not only in Node's Dawn. No
+// special-value tables against PyTorch; each kernel variant forced on) inside headless Chrome's WebGPU, not only in Node's Dawn. No
 // adapter fails the run with the page's reason.
 
 const pages = servedPages();
@@ -22,14 +23,16 @@ describe('the registry suite in headless Chrome', () => {
       "the page failed: without WebGPU, Chromium needs --enable-unsafe-webgpu --enable-features=Vulkan and a Vulkan driver (SwiftShader ships with Debian's chromium)",
     ).toBeNull();
     expect(suite.adapter).toMatch(/\S/);
+    const runs = registryRuns(registry); // an op with kernel variants runs once per variant
+    expect(runs.filter((r) => r.spec.name === 'matmul').map((r) => r.label)).toEqual(['matmul (blocked)', 'matmul (tiled)']);
     const expected =
-      registry.reduce((n, spec) => n + spec.test.cases.length * (1 + spec.inputs.filter((i) => i.differentiable && i.dtype !== 'int32').length), 0) +
+      runs.reduce((n, { spec }) => n + spec.test.cases.length * (1 + spec.inputs.filter((i) => i.differentiable && i.dtype !== 'int32').length), 0) +
       updates.reduce((n, spec) => n + spec.test.hypers.length * (1 + spec.state.length), 0);
     expect(suite.results.length).toBe(expected);
     const failures = suite.results.filter((r) => !r.ok).map((r) => `${r.kernel} on ${r.case}: error ${r.error}${r.shapeOk ? '' : ', wrong shape'}`);
     expect(failures).toEqual([]);
     // IEEE special values against PyTorch's tables (spec.test.special), every element of every case
-    expect(suite.special.checked).toBe(registry.reduce((n, spec) => n + (spec.test.special ?? []).reduce((m, c) => m + specialCount(spec, c), 0), 0));
+    expect(suite.special.checked).toBe(runs.reduce((n, { spec }) => n + (spec.test.special ?? []).reduce((m, c) => m + specialCount(spec, c), 0), 0));
     expect(suite.special.failures.length, `special values differ from PyTorch:${formatSpecial(suite.special.failures)}`).toBe(0);
     expect(errors).toEqual([]);
     await page.close();

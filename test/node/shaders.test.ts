@@ -14,7 +14,7 @@ import { currentBackend } from '../../src/device.ts';
 import { WORKGROUP } from '../../src/ops/params.ts';
 import { registry, updates } from '../../src/ops/registry.ts';
 import { updateBindings } from '../../src/ops/update.ts';
-import { kernelBindings } from '../../src/ops/spec.ts';
+import { entryPoint, kernelBindings } from '../../src/ops/spec.ts';
 import { CHECK_FINITE } from '../../src/backend/webgpu/checks.ts';
 
 // Every shader against its spec, without a GPU: one file per op, its entry points, and for each entry
@@ -50,7 +50,9 @@ describe('shaders', () => {
 
     const reflect = new WgslReflect(withPrelude(shaderSources[name]).code);
     const entries = reflect.entry.compute.map((e) => e.name).sort();
-    expect(entries).toEqual(spec.vjp ? [`${name}_fwd`, `${name}_vjp`] : [`${name}_fwd`]);
+    const kinds = spec.vjp ? (['fwd', 'vjp'] as const) : (['fwd'] as const);
+    const variants = spec.gpu.variants?.names ?? [undefined]; // each variant has its own entry points
+    expect(entries).toEqual(variants.flatMap((v) => kinds.map((k) => entryPoint(spec, k, v))).sort());
     const bindings = kernelBindings(spec);
     for (const entry of reflect.entry.compute) {
       const want = entry.name.endsWith('_fwd') ? bindings.fwd : bindings.vjp;

@@ -2,7 +2,7 @@
 import { ShaderError } from '../../errors.ts';
 import { counters } from '../../stats.ts';
 import { WORKGROUP, SPAN } from '../../ops/params.ts';
-import { kernelBindings, type AnyOpSpec, type Binding } from '../../ops/spec.ts';
+import { entryPoint, kernelBindings, type AnyOpSpec, type Binding } from '../../ops/spec.ts';
 import { ComputeStage } from './gpu.ts';
 import { shaderSources } from 'virtual:chainrule/shaders';
 
@@ -62,9 +62,9 @@ export class Kernels {
     private readonly sources: Readonly<Record<string, WgslSource>> = shaderSources,
   ) {}
 
-  /** The pipeline of an op's forward or VJP, specialized to `constants` (WGSL `override`s) if given. */
-  get(op: AnyOpSpec, kind: 'fwd' | 'vjp', constants?: Readonly<Record<string, number>>): Kernel {
-    return this.entry(op.name, `${op.name}_${kind}`, () => kernelBindings(op)[kind], constants);
+  /** The pipeline of an op's forward or VJP (in a variant, where it has some), specialized to `constants` (WGSL `override`s) if given. */
+  get(op: AnyOpSpec, kind: 'fwd' | 'vjp', constants?: Readonly<Record<string, number>>, variant?: string): Kernel {
+    return this.entry(op.name, entryPoint(op, kind, variant), () => kernelBindings(op)[kind], constants);
   }
 
   /** The pipeline of entry point `id` of shaders/<name>.wgsl, with these bindings and pipeline constants. */
