@@ -162,14 +162,14 @@ export class WebGpuBackend implements Backend {
     const variants = call.op.gpu.variants;
     if (!variants) return undefined;
     const kernel = call.kind === 'fwd' ? `${call.op.name}_fwd` : `${call.op.name}_vjp (input ${call.wrt})`;
-    return this.#tune.choose(call.op.name, kernel, variants, call.inputs, (v) => this.#time(call, v));
+    return this.#tune.choose(call.op.name, kernel, variants, call.inputs, (v, bound) => this.#time(call, v, bound));
   }
 
   /**
    * Milliseconds per dispatch of one variant of a call's kernel, on scratch buffers of its sizes
-   * (their contents do not matter to a kernel's time), in submits of its own.
+   * (their contents do not matter to a kernel's time), in submits of its own; one sample if slower than `bound`.
    */
-  async #time(call: KernelCall, variant: string): Promise<number> {
+  async #time(call: KernelCall, variant: string, bound: number): Promise<number> {
     const dispatch = this.#launch(call, variant);
     const kernel = this.kernels.get(call.op, call.kind, dispatch.constants, variant);
     const bytes = new Map(kernelReads(call.op, call.kind).map((r, k) => [r.name, sizeOf(call.readMetas[k].shape) * 4]));
@@ -195,7 +195,7 @@ export class WebGpuBackend implements Backend {
       this.device.queue.submit([encoder.finish()]);
     };
     try {
-      return await timeRuns(encode, () => this.device.queue.onSubmittedWorkDone());
+      return await timeRuns(encode, () => this.device.queue.onSubmittedWorkDone(), bound);
     } finally {
       for (const b of scratch) b.destroy();
     }

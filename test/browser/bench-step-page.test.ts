@@ -66,8 +66,14 @@ describe('the training-step benchmark page', () => {
     expect(profiles.map(([name]) => name.split(',')[0]).sort()).toEqual(['deep 784-1024-512-256-10', 'mnist 784-256-10', 'spiral 2-100-3']);
     for (const [name, p] of profiles) {
       expect(p.clock, `${name}: timed by the GPU`).toBe('timestamp-query');
-      expect(p.kernels.map((k) => k.kernel), name).toEqual(expect.arrayContaining(['matmul_fwd', 'matmul_vjp', 'sgd_step']));
-      expect(p.kernels.every((k) => k.ms !== null && k.ms >= 0 && k.calls > 0), name).toBe(true);
+      expect(
+        p.kernels.map((k) => k.kernel),
+        name,
+      ).toEqual(expect.arrayContaining(['matmul_fwd', 'matmul_vjp', 'sgd_step']));
+      expect(
+        p.kernels.every((k) => k.ms !== null && k.ms >= 0 && k.calls > 0),
+        name,
+      ).toBe(true);
       expect(p.kernelMs!, name).toBeGreaterThan(0);
     }
     expect(await page.$$eval('#profiles table', (tables) => tables.length)).toBe(3);

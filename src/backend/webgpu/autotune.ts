@@ -51,7 +51,7 @@ export class Autotune {
    * The variant to run for this kernel at these input shapes. At the first use of a shape class,
    * starts measuring: `time(variant)` gives a variant's milliseconds per dispatch.
    */
-  choose(op: string, kernel: string, variants: Variants, inputs: readonly Meta[], time: (variant: string) => Promise<number>): string {
+  choose(op: string, kernel: string, variants: Variants, inputs: readonly Meta[], time: (variant: string, bound: number) => Promise<number>): string {
     const fallback = this.software ? variants.software : variants.hardware;
     const forced = this.options.forced[op];
     if (forced !== undefined) return forced;
@@ -65,7 +65,9 @@ export class Autotune {
       if (!this.#live) return void this.#choices.delete(key); // never measured: the next device measures it
       const ms: Record<string, number> = {};
       try {
-        for (const v of variants.names) ms[v] = await time(v);
+        // The default first: another variant stops at its first sample if that is far slower.
+        ms[fallback] = await time(fallback, Infinity);
+        for (const v of variants.names) if (v !== fallback) ms[v] = await time(v, 1.5 * ms[fallback]);
       } catch {
         return void this.#choices.delete(key); // the device went away mid-measurement
       }
@@ -98,10 +100,11 @@ function bucket(d: number): number {
 }
 
 /**
- * Milliseconds per run of `encode(reps)`'s work: each sample runs enough repetitions to take ~4 ms
- * (so a submit's own cost is small beside it), best of three after a warm-up that compiles.
+ * Milliseconds per run of `encode(reps)`'s work, the best of a few samples after a warm-up that
+ * compiles: a sample repeats the work to take ~4 ms (so a submit's own cost is small beside it);
+ * slow work gets fewer samples (~50 ms of them at least two), and work slower than `bound` ms one.
  */
-export async function timeRuns(encode: (reps: number) => void, done: () => Promise<void>): Promise<number> {
+export async function timeRuns(encode: (reps: number) => void, done: () => Promise<void>, bound = Infinity): Promise<number> {
   const sample = async (reps: number) => {
     const t0 = performance.now();
     encode(reps);
@@ -109,8 +112,10 @@ export async function timeRuns(encode: (reps: number) => void, done: () => Promi
     return (performance.now() - t0) / reps;
   };
   await sample(1);
-  const reps = Math.min(256, Math.max(1, Math.ceil(4 / Math.max(await sample(1), 1e-3))));
-  let best = Infinity;
-  for (let i = 0; i < 3; i++) best = Math.min(best, await sample(reps));
+  let best = await sample(1);
+  if (best > bound) return best;
+  const reps = Math.min(256, Math.max(1, Math.ceil(4 / Math.max(best, 1e-3))));
+  const samples = Math.max(2, Math.min(3, Math.floor(50 / (best * reps))));
+  for (let i = 0; i < samples; i++) best = Math.min(best, await sample(reps));
   return best;
 }
