@@ -55,7 +55,10 @@ async function main(): Promise<number> {
   const outDir = await buildPages();
   const server = await servePages(outDir);
   const browser = await launchChrome();
-  const results: Record<string, { env: BenchState['env']; rows: BenchState['rows']; error: string | null; consoleErrors: string[]; seconds: number }> = {};
+  const results: Record<
+    string,
+    { env: BenchState['env']; rows: BenchState['rows']; tables?: BenchState['tables']; error: string | null; consoleErrors: string[]; seconds: number }
+  > = {};
   let failed = false;
   try {
     for (const name of pages) {
@@ -72,7 +75,7 @@ async function main(): Promise<number> {
         await new Promise((r) => setTimeout(r, 1000));
       }
       const state = await page.evaluate(() => window.__bench);
-      results[name] = { env: state.env, rows: state.rows, error: state.error, consoleErrors, seconds: (Date.now() - t0) / 1000 };
+      results[name] = { env: state.env, rows: state.rows, tables: state.tables, error: state.error, consoleErrors, seconds: (Date.now() - t0) / 1000 };
       if (state.status === 'error' || consoleErrors.length > 0) {
         failed = true;
         console.error(`bench: ${name} failed: ${state.error ?? consoleErrors.join('\n')}`);
@@ -100,6 +103,7 @@ async function main(): Promise<number> {
     if (r.env) console.log(`${r.env.methodology}\n`);
     const columns = [...new Set(r.rows.flatMap((row) => Object.keys(row)))]; // rows of a page may differ (GFLOP/s only for matmul)
     if (r.rows.length > 0) console.log(`${toMarkdown(r.rows, columns)}\n`);
+    for (const [title, table] of Object.entries(r.tables ?? {})) console.log(`### ${title}\n\n${table}\n`);
     if (r.error) console.log(`**Failed:** ${r.error}\n`);
   }
   console.error(`bench: wrote ${out} in ${((Date.now() - started) / 1000).toFixed(0)} s`);

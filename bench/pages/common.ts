@@ -25,6 +25,8 @@ export interface BenchState {
   error: string | null;
   /** Profiles (cr.profile) a page took, by name: where a step's time goes, kernel by kernel. */
   profiles?: Record<string, { clock: string; kernelMs: number | null; kernels: readonly cr.KernelRow[]; table: string }>;
+  /** More Markdown tables a page made, by title (the peer page's kernel breakdowns): npm run bench prints them. */
+  tables?: Record<string, string>;
 }
 
 declare global {

@@ -2,8 +2,9 @@
 // jit-compiled function of (params, x, y) returning [loss, new params]; arrays follow jax-js's
 // ownership rules (every argument is consumed: .ref keeps x and y). Waits with blockUntilReady().
 import { blockUntilReady, defaultDevice, init, jit, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
+import { profileKernels } from './kernel-times.ts';
 import { libraries } from './versions.ts';
-import { B, C, D, H, LR, type Library, type MatmulRunner, type MlpData, type MlpRunner } from './workloads.ts';
+import { LR, type Library, type MatmulRunner, type MlpData, type MlpRunner } from './workloads.ts';
 
 type Params = { w1: np.Array; b1: np.Array; w2: np.Array; b2: np.Array };
 
@@ -20,6 +21,7 @@ function start(): Promise<void> {
 }
 
 function lossFn(p: Params, x: np.Array, y: np.Array): np.Array {
+  const batch = x.shape[0];
   const h = nn.relu(np.matmul(x, p.w1).add(p.b1));
   const logits = np.matmul(h, p.w2).add(p.b2);
   // Mean over the batch of -sum(onehot * logSoftmax(logits)).
@@ -27,7 +29,7 @@ function lossFn(p: Params, x: np.Array, y: np.Array): np.Array {
     .logSoftmax(logits)
     .mul(y)
     .sum()
-    .mul(-1 / B);
+    .mul(-1 / batch);
 }
 
 const sgdStep = (p: Params, x: np.Array, y: np.Array): [np.Array, Params] => {
@@ -41,6 +43,7 @@ export const jax: Library = {
 
   async mlp(data: MlpData): Promise<MlpRunner> {
     await start();
+    const [[D, H, C], B] = [data.sizes, data.batch];
     const x = np.array(data.x, { shape: [B, D] });
     const y = np.array(data.oneHot, { shape: [B, C] });
     let params: Params = {
@@ -86,4 +89,6 @@ export const jax: Library = {
       },
     };
   },
+
+  profile: (run, sync, steps) => profileKernels(run, sync, steps),
 };

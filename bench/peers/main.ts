@@ -1,13 +1,26 @@
-// The peer page: one SGD step of the same MLP and square matmuls in chainrule, jax-js and TF.js
+// The peer page: one SGD step of the same MLPs and square matmuls in chainrule, jax-js and TF.js
 // (each on its own WebGPU device from the same adapter), timed to each library's GPU completion,
-// warm-up excluded, median of N. A peer that fails to load or to get WebGPU gets rows with its
+// warm-up excluded, median of N; then, in a profiling run of its own, each library's MLP step
+// kernel by kernel (kernel-times.ts). A peer that fails to load or to get WebGPU gets rows with its
 // error, shown on the page; only a chainrule failure fails the page.
-import { done, fail, logChart, options, progress, showResults, start, state, time, type Row } from '../pages/common.ts';
+import { done, fail, format, logChart, options, progress, showResults, start, state, time, toMarkdown, type Row } from '../pages/common.ts';
 import * as cr from 'chainrule';
 import { chainrule } from './chainrule.ts';
+import { watchPipelines } from './kernel-times.ts';
 import { libraries, type LibraryInfo } from './versions.ts';
 import { rng } from '../../src/random.ts';
-import { B, C, D, H, mlpData, timeWith, type Library, type MatmulRunner, type MlpRunner } from './workloads.ts';
+import {
+  MLPS,
+  mlpData,
+  mlpSize,
+  timeWith,
+  type KernelEntry,
+  type Library,
+  type MatmulRunner,
+  type MlpRunner,
+  type MlpSpec,
+  type PeersState,
+} from './workloads.ts';
 
 const query = new URLSearchParams(location.search);
 const quick = query.get('quick') === '1';
@@ -17,6 +30,8 @@ const warmup = opts.warmup;
 /** SGD steps each library runs (the first is a warm-up that also reads the first loss). */
 const steps = Math.max(warmup, 1) + repeats;
 const sizes = opts.sizes ?? (quick ? [256, 512, 1024] : [256, 512, 1024, 2048]);
+/** Steps of each library's profiling run (after its timed runs). */
+const profileSteps = quick ? 3 : 10;
 
 const COLUMNS = ['workload', 'size', 'library', 'median ms', 'GFLOP/s', 'first loss', 'final loss', 'vs chainrule', 'note'];
 const COLORS: Record<string, string> = { chainrule: '#2563eb', 'jax-js': '#16a34a', 'TF.js': '#ea580c' };
@@ -26,6 +41,13 @@ const LOSS_TOLERANCE = 1e-3;
 interface Peer {
   info: LibraryInfo;
   load: () => Promise<Library>;
+}
+
+/** A library as loaded: the adapter, or why it could not be. */
+interface Loaded {
+  info: LibraryInfo;
+  lib: Library | null;
+  error: string | null;
 }
 
 // The peers load on demand: a failed import is that peer's error, not the page's.
@@ -63,36 +85,47 @@ async function main(): Promise<void> {
   await start(
     'peers',
     `${all.map((l) => `${l.name} ${l.version}`).join(', ')}. ${warmup} warm-up run(s) excluded, median of ${repeats}, ` +
-      `each timing awaits the library's GPU completion. MLP ${D}-${H}-${C} at batch ${B}: every library runs the same number of steps ` +
-      `from the same seeded weights and data; matmul sizes ${sizes.join(', ')}.`,
+      `each timing awaits the library's GPU completion. MLPs ${MLPS.map(mlpSize).join('; ')}: every library runs the same number of steps ` +
+      `from the same seeded weights and data, then ${profileSteps} more in a profiling run of its own (kernel times); matmul sizes ${sizes.join(', ')}.`,
   );
   headerLine('Libraries', all.map((l) => `${l.name} ${l.version}`).join(' · '));
   for (const l of all) headerLine(`${l.name}:`, l.method);
 
-  // Load the peers (each may fail on its own).
-  const libs: { info: LibraryInfo; lib: Library | null; error: string | null }[] = [{ info: libraries.chainrule, lib: chainrule, error: null }];
-  for (const peer of peers) {
-    progress(`loading ${peer.info.name}…`);
-    try {
-      libs.push({ info: peer.info, lib: await peer.load(), error: null });
-    } catch (e) {
-      libs.push({ info: peer.info, lib: null, error: peerError(peer.info.name, 'loading', e) });
+  // Before the peers create their devices (chainrule's exists): timestamp-query and pipeline names.
+  const unwatch = watchPipelines();
+  try {
+    // Load the peers (each may fail on its own).
+    const libs: Loaded[] = [{ info: libraries.chainrule, lib: chainrule, error: null }];
+    for (const peer of peers) {
+      progress(`loading ${peer.info.name}…`);
+      try {
+        libs.push({ info: peer.info, lib: await peer.load(), error: null });
+      } catch (e) {
+        libs.push({ info: peer.info, lib: null, error: peerError(peer.info.name, 'loading', e) });
+      }
     }
+    // 1. The MLP steps, 2. matmul.
+    for (const spec of MLPS) await mlpStep(spec, libs);
+    await matmuls(libs);
+  } finally {
+    unwatch();
   }
+}
 
-  // 1. The MLP step.
-  const data = mlpData(1);
-  const mlpSize = `${D}-${H}-${C}, batch ${B}`;
+/** One MLP's SGD step in every library: timed, its losses compared, then its kernels profiled. */
+async function mlpStep(spec: MlpSpec, libs: readonly Loaded[]): Promise<void> {
+  const data = mlpData(spec, 1);
+  const size = mlpSize(spec);
   let crStep = NaN;
   const losses: { name: string; loss: number }[] = [];
   for (const entry of libs) {
     const name = entry.info.name;
-    const base = { workload: 'MLP step', size: mlpSize, library: name };
+    const base = { workload: 'MLP step', size, library: name };
     if (!entry.lib) {
       addRow({ ...base, note: `failed to load: ${entry.error}` });
       continue;
     }
-    progress(`MLP step: ${name}…`);
+    progress(`MLP step ${size}: ${name}…`);
     let runner: MlpRunner | null = null;
     try {
       runner = await entry.lib.mlp(data);
@@ -120,16 +153,31 @@ async function main(): Promise<void> {
         'vs chainrule': t.median / crStep,
         note: [`${steps} steps`, r.note?.()].filter(Boolean).join('; '),
       });
+      // The profiling run, after the timed runs and the loss: more steps of the same runner, every kernel timed.
+      progress(`MLP step ${size}: ${name}'s kernels…`);
+      try {
+        const report = await entry.lib.profile(
+          () => r.step(),
+          () => r.sync(),
+          profileSteps,
+        );
+        showKernels({ ...base, ...report });
+      } catch (e) {
+        if (name === 'chainrule') throw e;
+        peerError(name, `profiling the MLP step ${size}`, e); // the timed row stands
+      }
     } catch (e) {
       if (name === 'chainrule') throw e;
-      addRow({ ...base, note: `failed: ${peerError(name, 'MLP step', e)}` });
+      addRow({ ...base, note: `failed: ${peerError(name, `MLP step ${size}`, e)}` });
     } finally {
       runner?.dispose();
     }
   }
-  showLossCheck(losses);
+  showLossCheck(size, losses);
+}
 
-  // 2. Matmul.
+/** Square matmuls in every library, in GFLOP/s, charted. */
+async function matmuls(libs: readonly Loaded[]): Promise<void> {
   const series = new Map<string, [number, number][]>();
   for (const n of sizes) {
     const a = uniformMatrix(n, 10 + n),
@@ -173,11 +221,12 @@ function measure(name: string, run: () => void, sync: () => Promise<void>, count
   return name === libraries.chainrule.name ? time(run, counts) : timeWith(run, sync, counts);
 }
 
-/** The final losses side by side and their largest relative gap from chainrule's. */
-function showLossCheck(losses: { name: string; loss: number }[]): void {
-  const el = document.getElementById('loss-check')!;
+/** An MLP's final losses side by side and their largest relative gap from chainrule's, as a line of #loss-check. */
+function showLossCheck(size: string, losses: { name: string; loss: number }[]): void {
+  const el = document.createElement('p');
+  document.getElementById('loss-check')!.append(el);
   if (losses.length < 2) {
-    el.textContent = `No peer ran the MLP step: no loss to compare chainrule's (${losses[0]?.loss.toFixed(6)}) with.`;
+    el.textContent = `MLP ${size}: no peer ran the step: no loss to compare chainrule's (${losses[0]?.loss.toFixed(6)}) with.`;
     el.className = 'notice';
     return;
   }
@@ -186,9 +235,57 @@ function showLossCheck(losses: { name: string; loss: number }[]): void {
   const list = losses.map((l) => `${l.name} ${l.loss.toFixed(6)}`).join(', ');
   const ok = losses.every((l) => Number.isFinite(l.loss)) && gap <= LOSS_TOLERANCE;
   el.textContent =
-    `Correctness cross-check, the loss after ${steps} SGD steps from the same weights: ${list}. ` +
+    `Correctness cross-check, MLP ${size}: the loss after ${steps} SGD steps from the same weights: ${list}. ` +
     `Largest relative gap from chainrule: ${gap.toExponential(1)} (${ok ? 'within' : 'OUTSIDE'} ${LOSS_TOLERANCE}).`;
   if (!ok) el.className = 'notice';
+}
+
+const KERNEL_COLUMNS = ['kernel', 'dispatches/step', 'workgroups/step', 'ms/step', 'share'];
+
+/**
+ * One library's kernels in one workload, slowest first, under the workload's heading in #kernels;
+ * kept in window.__bench.kernels, and as Markdown in window.__bench.tables (npm run bench prints them).
+ */
+function showKernels(entry: KernelEntry): void {
+  const s = state as PeersState;
+  (s.kernels ??= []).push(entry);
+  const title = `${entry.workload} ${entry.size}`;
+  const details =
+    `${entry.kernelMs.toFixed(2)} ms in kernels per step, ${format(entry.dispatches)} dispatches ` +
+    `(profiled step ${entry.stepMs.toFixed(1)} ms wall, ${entry.steps} steps; ${entry.method})`;
+  const summary = `${entry.library}: ${details}`;
+  const kernelRows: Row[] = entry.kernels.map((k) => ({
+    kernel: k.kernel,
+    'dispatches/step': k.dispatches,
+    'workgroups/step': k.workgroups,
+    'ms/step': k.ms,
+    share: `${(100 * k.share).toFixed(1)}%`,
+  }));
+  const markdownRows = kernelRows.map((r) => ({ ...r, kernel: String(r.kernel).replaceAll('|', '\\|') }));
+  (s.tables ??= {})[`Kernels: ${title}, ${entry.library}`] = `${summary}\n\n${toMarkdown(markdownRows, KERNEL_COLUMNS)}`;
+
+  const box = document.getElementById('kernels');
+  if (!box) return;
+  let section = Array.from(box.querySelectorAll('section')).find((e) => e.dataset.workload === title);
+  if (!section) {
+    section = document.createElement('section');
+    section.dataset.workload = title;
+    const h = document.createElement('h3');
+    h.textContent = title;
+    section.append(h);
+    box.append(section);
+  }
+  const caption = document.createElement('p');
+  caption.append(Object.assign(document.createElement('strong'), { textContent: entry.library }), `: ${details}`);
+  const table = document.createElement('table');
+  const head = table.createTHead().insertRow();
+  for (const c of KERNEL_COLUMNS) head.insertCell().outerHTML = `<th>${c}</th>`;
+  const body = table.createTBody();
+  for (const r of kernelRows) {
+    const tr = body.insertRow();
+    for (const c of KERNEL_COLUMNS) tr.insertCell().textContent = typeof r[c] === 'number' ? format(r[c]) : String(r[c]);
+  }
+  section.append(caption, table);
 }
 
 function drawChart(series: Map<string, [number, number][]>): void {

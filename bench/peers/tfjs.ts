@@ -9,8 +9,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-webgpu';
+import { profileKernels, type KernelReport } from './kernel-times.ts';
 import { libraries } from './versions.ts';
-import { B, C, D, H, LR, type Library, type MatmulRunner, type MlpData, type MlpRunner } from './workloads.ts';
+import { LR, type Library, type MatmulRunner, type MlpData, type MlpRunner } from './workloads.ts';
+
+/** TF.js's flag for how many dispatches share a compute pass (and a submit): 15 by default. */
+const BATCH_FLAG = 'WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE';
 
 let ready: Promise<WebGPUBackend> | null = null;
 
@@ -39,6 +43,7 @@ export const tfjs: Library = {
 
   async mlp(data: MlpData): Promise<MlpRunner> {
     await start();
+    const [[D, H, C], B] = [data.sizes, data.batch];
     const x = tf.tensor2d(data.x, [B, D]);
     const y = tf.tensor2d(data.oneHot, [B, C]);
     const vars = [
@@ -93,5 +98,16 @@ export const tfjs: Library = {
         tf.dispose([ta, tb]);
       },
     };
+  },
+
+  /** Profiled with one dispatch per pass (TF.js's own flag), so that each pass times one kernel. */
+  async profile(run: () => void, sync: () => Promise<void>, steps: number): Promise<KernelReport> {
+    const batch = tf.env().get(BATCH_FLAG);
+    tf.env().set(BATCH_FLAG, 1);
+    try {
+      return await profileKernels(run, sync, steps, `TF.js with ${BATCH_FLAG} = 1 while profiling (${batch} in the timed runs)`);
+    } finally {
+      tf.env().set(BATCH_FLAG, batch);
+    }
   },
 };

@@ -2,17 +2,30 @@
 // initial weights are generated here once, from a fixed seed, and uploaded to each library, so the
 // three start from the same numbers and their losses can be compared.
 import { normals, rng } from '../../src/random.ts';
+import type { BenchState } from '../pages/common.ts';
+import type { KernelReport } from './kernel-times.ts';
 import type { LibraryInfo } from './versions.ts';
 
-/** The MLP: 784-256-10, ReLU, softmax cross-entropy, plain SGD. */
-export const D = 784,
-  H = 256,
-  C = 10,
-  B = 128,
-  LR = 0.01;
+/** The learning rate of every MLP workload (plain SGD). */
+export const LR = 0.01;
 
-/** Everything a library needs for the MLP step, as plain arrays (row-major). */
-export interface MlpData {
+/** An MLP workload: sizes [in, hidden, out] (ReLU between, softmax cross-entropy on top) and the batch. */
+export interface MlpSpec {
+  sizes: readonly [number, number, number];
+  batch: number;
+}
+
+/** The MLPs the page steps: the MNIST-sized 784-256-10 at batch 128, and CS231n's spiral net (2-D points, 3 classes). */
+export const MLPS: readonly MlpSpec[] = [
+  { sizes: [784, 256, 10], batch: 128 },
+  { sizes: [2, 100, 3], batch: 300 },
+];
+
+/** "784-256-10, batch 128": the size column of an MLP's rows. */
+export const mlpSize = ({ sizes, batch }: MlpSpec): string => `${sizes.join('-')}, batch ${batch}`;
+
+/** Everything a library needs for an MLP step, as plain arrays (row-major), D-H-C at batch B. */
+export interface MlpData extends MlpSpec {
   /** Inputs [B, D]. */
   x: Float32Array;
   /** Labels [B], in [0, C). */
@@ -50,21 +63,39 @@ export interface MatmulRunner {
 export interface Library extends LibraryInfo {
   mlp(data: MlpData): Promise<MlpRunner>;
   matmul(n: number, a: Float32Array, b: Float32Array): Promise<MatmulRunner>;
+  /**
+   * Per-kernel GPU times of `steps` more runs of `run` (each awaited with `sync`): a profiling run
+   * of its own, after the timed ones, which it does not touch.
+   */
+  profile(run: () => void, sync: () => Promise<void>, steps: number): Promise<KernelReport>;
 }
+
+/** One library's kernels in one MLP workload (window.__bench.kernels). */
+export interface KernelEntry extends KernelReport {
+  workload: string;
+  size: string;
+  library: string;
+}
+
+/** The peer page's window.__bench: the rows, the kernel breakdowns, and those as Markdown (tables). */
+export type PeersState = BenchState & { kernels?: KernelEntry[] };
 
 /** n standard normals scaled by std, from a seed (chainrule's generator: the same numbers in every library). */
 function scaledNormals(n: number, seed: number, std = 1): Float32Array {
   return Float32Array.from(normals(n, rng(seed)), (v) => v * std);
 }
 
-/** Inputs ~ N(0, 1), labels uniform, He-initialised weights (N(0, 2/in)), zero biases. */
-export function mlpData(seed = 1): MlpData {
+/** An MLP's data: inputs ~ N(0, 1), labels uniform, He-initialised weights (N(0, 2/in)), zero biases. */
+export function mlpData({ sizes, batch }: MlpSpec, seed = 1): MlpData {
+  const [D, H, C] = sizes;
   const u = rng(seed + 2);
-  const labels = Int32Array.from({ length: B }, () => Math.floor(u() * C));
-  const oneHot = new Float32Array(B * C);
+  const labels = Int32Array.from({ length: batch }, () => Math.floor(u() * C));
+  const oneHot = new Float32Array(batch * C);
   labels.forEach((l, i) => (oneHot[i * C + l] = 1));
   return {
-    x: scaledNormals(B * D, seed),
+    sizes,
+    batch,
+    x: scaledNormals(batch * D, seed),
     labels,
     oneHot,
     w1: scaledNormals(D * H, seed + 3, Math.sqrt(2 / D)),

@@ -1,20 +1,23 @@
 // The peer benchmark page (bench/peers/) in headless Chromium on WebGPU, quick mode: chainrule,
-// jax-js and TF.js each time the MLP step and the matmuls to a finite positive median, their losses
-// after the same SGD steps from the same weights agree, the header names the versions, and the page
-// logs no console errors; a peer without WebGPU gets rows with the reason and the page still
-// finishes. The page exposes its results as window.__bench.
+// jax-js and TF.js each time both MLP steps (784-256-10 and the 2-100-3 spiral net) and the matmuls
+// to a finite positive median, their losses after the same SGD steps from the same weights agree,
+// each library's MLP steps are broken down kernel by kernel (GPU times from timestamp queries), the
+// header names the versions, and the page logs no console errors; a peer without WebGPU gets rows
+// with the reason and the page still finishes. The page exposes its results as window.__bench.
 import { describe, expect, it } from 'vitest';
-import type { BenchState, Row } from '../../bench/pages/common.ts';
+import type { Row } from '../../bench/pages/common.ts';
+import type { PeersState } from '../../bench/peers/workloads.ts';
 import { collectConsoleErrors } from '../browser.ts';
 import { servedPages } from '../pages-fixture.ts';
 
 const LIBRARIES = ['chainrule', 'jax-js', 'TF.js'];
+const MLPS = ['784-256-10, batch 128', '2-100-3, batch 300'];
 const QUICK_SIZES = [256, 512, 1024];
 
 const pages = servedPages();
 
-const find = (rows: Row[], workload: string, library: string, n?: number) =>
-  rows.find((r) => r.workload === workload && r.library === library && (n === undefined || r.size === `${n}×${n}`));
+const find = (rows: Row[], workload: string, library: string, size?: string) =>
+  rows.find((r) => r.workload === workload && r.library === library && (size === undefined || r.size === size));
 
 describe('the peer benchmark page in headless Chrome', () => {
   it('times chainrule, jax-js and TF.js side by side and their losses agree', async () => {
@@ -22,7 +25,7 @@ describe('the peer benchmark page in headless Chrome', () => {
     const errors = collectConsoleErrors(page);
     await page.goto(`${pages.url}/bench/peers/?quick=1`);
     await page.waitForFunction(() => window.__bench?.status !== 'running', { timeout: 150_000, polling: 500 });
-    const state: BenchState = await page.evaluate(() => structuredClone(window.__bench));
+    const state: PeersState = await page.evaluate(() => structuredClone(window.__bench));
     expect(state.error, 'the page shows an error').toBeNull();
     expect(state.status).toBe('done');
     expect(state.env?.software !== undefined).toBe(true);
@@ -31,33 +34,59 @@ describe('the peer benchmark page in headless Chrome', () => {
     const failed = state.rows.filter((r) => String(r.note ?? '').startsWith('failed'));
     expect(failed.map((r) => `${r.library} ${r.workload} ${r.size}: ${r.note}`)).toEqual([]);
 
-    const losses: number[] = [];
+    for (const size of MLPS) {
+      const losses: number[] = [];
+      for (const library of LIBRARIES) {
+        const mlp = find(state.rows, 'MLP step', library, size);
+        expect(mlp, `${library} MLP ${size} row`).toBeDefined();
+        const ms = mlp!['median ms'] as number;
+        expect(Number.isFinite(ms) && ms > 0, `${library} MLP ${size}: ms/step ${ms}`).toBe(true);
+        const [first, final] = [Number(mlp!['first loss']), Number(mlp!['final loss'])];
+        expect(Number.isFinite(first) && Number.isFinite(final), `${library} MLP ${size}: losses ${first} -> ${final}`).toBe(true);
+        expect(final, `${library} MLP ${size}: SGD lowers the loss`).toBeLessThan(first);
+        losses.push(final);
+      }
+      // The correctness cross-check: same weights, data, lr and number of steps, so the same loss.
+      for (const [i, loss] of losses.entries()) {
+        expect(Math.abs(loss - losses[0]) / Math.abs(losses[0]), `MLP ${size}: ${LIBRARIES[i]} loss ${loss} vs chainrule ${losses[0]}`).toBeLessThan(1e-3);
+      }
+      // tf.tidy and the disposed loss: TF.js holds as many tensors after the last step as after the first.
+      expect(find(state.rows, 'MLP step', 'TF.js', size)!.note).toMatch(/no leak/);
+
+      // Each library's step kernel by kernel: GPU times, one dispatch per pass, shares summing to 1.
+      for (const library of LIBRARIES) {
+        const k = state.kernels?.find((e) => e.size === size && e.library === library);
+        expect(k, `${library} MLP ${size}: kernel breakdown`).toBeDefined();
+        expect(k!.kernelMs, `${library} MLP ${size}: ms in kernels per step`).toBeGreaterThan(0);
+        expect(k!.dispatches, `${library} MLP ${size}: dispatches per step`).toBeGreaterThan(0);
+        expect(k!.kernels.length).toBeGreaterThan(0);
+        for (const kernel of k!.kernels) {
+          expect(kernel.kernel, `${library}: a named kernel`).toMatch(/\S/);
+          expect(
+            Number.isFinite(kernel.ms) && kernel.ms >= 0 && kernel.dispatches > 0,
+            `${library} ${kernel.kernel}: ${kernel.ms} ms, ${kernel.dispatches} dispatches`,
+          ).toBe(true);
+        }
+        expect(k!.kernels[0].ms, `${library} MLP ${size}: the slowest kernel takes time`).toBeGreaterThan(0);
+        expect(k!.kernels.map((r) => r.ms)).toEqual(k!.kernels.map((r) => r.ms).sort((a, b) => b - a));
+        expect(k!.kernels.reduce((n, r) => n + r.share, 0)).toBeCloseTo(1, 6);
+        expect(k!.method).toMatch(library === 'chainrule' ? /^cr\.profile: GPU timestamp queries/ : /one dispatch per pass/);
+        expect(state.tables?.[`Kernels: MLP step ${size}, ${library}`], `${library} MLP ${size}: the Markdown table`).toMatch(/\| kernel \|/);
+      }
+    }
     for (const library of LIBRARIES) {
-      const mlp = find(state.rows, 'MLP step', library);
-      expect(mlp, `${library} MLP row`).toBeDefined();
-      const ms = mlp!['median ms'] as number;
-      expect(Number.isFinite(ms) && ms > 0, `${library} ms/step ${ms}`).toBe(true);
-      const [first, final] = [Number(mlp!['first loss']), Number(mlp!['final loss'])];
-      expect(Number.isFinite(first) && Number.isFinite(final), `${library} losses ${first} -> ${final}`).toBe(true);
-      expect(final, `${library}: SGD lowers the loss`).toBeLessThan(first);
-      losses.push(final);
       for (const n of QUICK_SIZES) {
-        const mm = find(state.rows, 'matmul', library, n);
+        const mm = find(state.rows, 'matmul', library, `${n}×${n}`);
         expect(mm, `${library} matmul ${n} row`).toBeDefined();
         const [t, gflops] = [mm!['median ms'] as number, mm!['GFLOP/s'] as number];
         expect(Number.isFinite(t) && t > 0 && Number.isFinite(gflops) && gflops > 0, `${library} matmul ${n}: ${t} ms, ${gflops} GFLOP/s`).toBe(true);
       }
     }
-    expect(find(state.rows, 'matmul', 'chainrule', 2048), 'quick mode skips 2048').toBeUndefined();
-    // tf.tidy and the disposed loss: TF.js holds as many tensors after the last step as after the first.
-    expect(find(state.rows, 'MLP step', 'TF.js')!.note).toMatch(/no leak/);
-
-    // The correctness cross-check: same weights, data, lr and number of steps, so the same loss.
-    const ref = losses[0];
-    for (const [i, loss] of losses.entries()) {
-      expect(Math.abs(loss - ref) / Math.abs(ref), `${LIBRARIES[i]} loss ${loss} vs chainrule ${ref}`).toBeLessThan(1e-3);
-    }
-    expect(await page.$eval('#loss-check', (e) => e.textContent ?? '')).toMatch(/within 0\.001/);
+    expect(find(state.rows, 'matmul', 'chainrule', '2048×2048'), 'quick mode skips 2048').toBeUndefined();
+    const lossChecks = await page.$$eval('#loss-check p', (ps) => ps.map((p) => p.textContent ?? ''));
+    expect(lossChecks).toHaveLength(MLPS.length);
+    for (const line of lossChecks) expect(line).toMatch(/within 0\.001/);
+    expect(await page.$$eval('#kernels table', (ts) => ts.length)).toBe(MLPS.length * LIBRARIES.length);
 
     // The header names each library's version; the table and the chart are drawn.
     const header = await page.$eval('#env', (e) => e.textContent ?? '');
@@ -68,7 +97,7 @@ describe('the peer benchmark page in headless Chrome', () => {
 
     expect(errors).toEqual([]);
     await page.close();
-  }, 180_000); // about 25 to 60 s here (SwiftShader, 2 cores); the margin is for a busy machine
+  }, 180_000); // about 45 to 70 s here (SwiftShader, 2 cores); the margin is for a busy machine
 
   it('shows a peer without WebGPU as rows with the reason, and still finishes', async () => {
     const page = await pages.browser.newPage();
@@ -83,13 +112,17 @@ describe('the peer benchmark page in headless Chrome', () => {
     });
     await page.goto(`${pages.url}/bench/peers/?quick=1&sizes=256&repeats=1`);
     await page.waitForFunction(() => window.__bench?.status !== 'running', { timeout: 60_000, polling: 500 });
-    const state: BenchState = await page.evaluate(() => structuredClone(window.__bench));
+    const state: PeersState = await page.evaluate(() => structuredClone(window.__bench));
     expect(state.error).toBeNull();
     expect(state.status).toBe('done');
-    expect(find(state.rows, 'MLP step', 'chainrule')!['median ms']).toBeGreaterThan(0);
-    expect(find(state.rows, 'matmul', 'chainrule', 256)!['GFLOP/s']).toBeGreaterThan(0);
-    expect(find(state.rows, 'MLP step', 'jax-js')!.note).toMatch(/^failed: .*no WebGPU device/);
-    expect(find(state.rows, 'matmul', 'TF.js', 256)!.note).toMatch(/^failed: .*WebGPU backend/);
+    for (const size of MLPS) {
+      expect(find(state.rows, 'MLP step', 'chainrule', size)!['median ms']).toBeGreaterThan(0);
+      expect(find(state.rows, 'MLP step', 'jax-js', size)!.note).toMatch(/^failed: .*no WebGPU device/);
+    }
+    expect(find(state.rows, 'matmul', 'chainrule', '256×256')!['GFLOP/s']).toBeGreaterThan(0);
+    expect(find(state.rows, 'matmul', 'TF.js', '256×256')!.note).toMatch(/^failed: .*WebGPU backend/);
+    // Only chainrule's kernels: the peers never ran.
+    expect(state.kernels?.map((k) => k.library)).toEqual(MLPS.map(() => 'chainrule'));
     expect(await page.$eval('#peer-errors', (e) => (e as HTMLElement).hidden)).toBe(false);
     expect(await page.$eval('#peer-errors', (e) => e.textContent ?? '')).toMatch(/jax-js.*\n.*TF\.js/s);
     expect(errors).toEqual([]); // TF.js says why in a console warning, not an error
