@@ -39,6 +39,11 @@ export interface InitOptions {
   autotune?: boolean;
   /** Forces a variant per op, e.g. { matmul: 'tiled' } (for comparison and debugging); overrides autotune. */
   variants?: Record<string, string>;
+  /**
+   * Fusion (default true): kernels that only copy (a reshape, add's gradient) become views of their
+   * input. false runs every op's own kernels, one per node, for comparison and debugging.
+   */
+  fuse?: boolean;
 }
 
 export interface DeviceInfo {
@@ -51,6 +56,8 @@ export interface DeviceInfo {
   software: boolean;
   /** Whether the numerics guard is on (init's checkNumerics). */
   checkNumerics: boolean;
+  /** Whether plans fuse (init's fuse). */
+  fuse: boolean;
   /** Limits that decide what fits: largest storage binding, workgroups per dimension. */
   limits: { maxStorageBufferBindingSize: number; maxComputeWorkgroupsPerDimension: number; maxBufferSize: number };
   verify: boolean;
@@ -60,6 +67,7 @@ export interface DeviceInfo {
 
 let backend: Backend = cpu;
 let verifying = false;
+let fusing = true;
 let numerics = false;
 let info: DeviceInfo = cpuInfo('init() has not been called');
 
@@ -80,6 +88,7 @@ export async function init(options: InitOptions = {}): Promise<DeviceInfo> {
   const forced = checkVariants(options.variants ?? {});
   dispose();
   verifying = options.verify ?? false;
+  fusing = options.fuse ?? true;
   numerics = options.checkNumerics ?? false;
   if (wanted === 'cpu') return (info = cpuInfo("init({ device: 'cpu' }) asked for it"));
   try {
@@ -103,6 +112,7 @@ export async function init(options: InitOptions = {}): Promise<DeviceInfo> {
       },
       verify: verifying,
       checkNumerics: numerics,
+      fuse: fusing,
       reason: '',
     };
     return info;
@@ -159,6 +169,11 @@ export function backendFor(dtype: DType): Backend {
   return dtype === 'float64' ? cpu : backend;
 }
 
+/** Whether plans fuse (init's fuse). */
+export function isFusing(): boolean {
+  return fusing;
+}
+
 export function isVerifying(): boolean {
   return verifying;
 }
@@ -183,6 +198,7 @@ function cpuInfo(reason: string): DeviceInfo {
     limits: { maxStorageBufferBindingSize: Infinity, maxComputeWorkgroupsPerDimension: Infinity, maxBufferSize: Infinity },
     verify: verifying,
     checkNumerics: numerics,
+    fuse: fusing,
     reason,
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { Backend, CheckSite, KernelCall, Storage } from './backend/backend.ts';
 import { cpu } from './backend/cpu.ts';
-import { backendFor, checksNumerics, currentBackend, isVerifying } from './device.ts';
+import { backendFor, checksNumerics, currentBackend, isFusing, isVerifying } from './device.ts';
 import { isFloat, type Values } from './dtype.ts';
 import { assert, ChainruleError, fail, here, NumericsError, OpError } from './errors.ts';
 import { record, type Node, type Value } from './graph.ts';
@@ -77,9 +77,26 @@ function run(v: Value, wanted: ReadonlySet<Value>, storageFor: (b: Backend) => (
   if (v.readVersions) checkVersions(v);
   const b = backendFor(v.dtype);
   b.checkSize(node.op.name, v);
+  const source = viewOf(node);
+  if (source) {
+    // A kernel that only copies: the output shares its source's storage (a view; an in-place
+    // update copies a shared storage first, so neither sees the other change).
+    const s = storageFor(b)(source);
+    v.storage = s.backend.share(s);
+    v.computed = true;
+  } else compute(v, node, b, wanted, storageFor(b), verify, numerics);
+  for (const r of node.reads) {
+    r.uses = Math.max(0, r.uses - 1); // a recomputed value's reads were counted down once already
+    if (!wanted.has(r) && r.freeable) free(r);
+  }
+  if (v.disposed && v.uses === 0) free(v); // disposed while pending: it was computed for its readers
+}
+
+/** Runs a node's kernel into v, guarded for NaN (numerics) and noted for checking against the CPU (verify). */
+function compute(v: Value, node: Node, b: Backend, wanted: ReadonlySet<Value>, storageOf: (v: Value) => Storage, verify: boolean, numerics: boolean): void {
   const lane = v.keep === 'grad' ? 'grad' : wanted.has(v) || v.keep === 'result' ? 'loose' : 'plan';
   const site = node.op.validates && b !== cpu ? checkSite(node) : undefined;
-  v.storage = b.run(kernelCall(node, v, storageFor(b), { lane, site }));
+  v.storage = b.run(kernelCall(node, v, storageOf, { lane, site }));
   v.computed = true;
   if (numerics && isFloat(v.dtype)) {
     const guard = numericsSite(node, v);
@@ -90,16 +107,19 @@ function run(v: Value, wanted: ReadonlySet<Value>, storageFor: (b: Backend) => (
     // Keep this node's reads and output (shared, so the frees below cannot recycle them) for verifyPending.
     const values = new Map<Value, Storage>([[v, b.share(v.storage)]]);
     for (const r of node.reads) {
-      const s = storageFor(b)(r);
+      const s = storageOf(r);
       values.set(r, s.backend.share(s));
     }
     unverified.push({ value: v, node, values });
   }
-  for (const r of node.reads) {
-    r.uses = Math.max(0, r.uses - 1); // a recomputed value's reads were counted down once already
-    if (!wanted.has(r) && r.freeable) free(r);
-  }
-  if (v.disposed && v.uses === 0) free(v); // disposed while pending: it was computed for its readers
+}
+
+/** The read whose values a node's output is, unchanged (spec.identity), or undefined: it runs a kernel. */
+function viewOf(node: Node): Value | undefined {
+  const identity = node.op.identity;
+  if (!identity || !isFusing()) return undefined;
+  if (node.kind === 'fwd') return identity.fwd ? node.reads[0] : undefined;
+  return identity.vjp?.includes(node.wrt) ? node.reads[node.reads.length - 1] : undefined; // dy is read last
 }
 
 function free(v: Value): void {
@@ -236,7 +256,7 @@ function pendingReaders(values: readonly Value[]): Value[] {
  */
 export function assign(p: Value, value: Value): void {
   if (value.dtype !== p.dtype) fail('assign', `value is ${value.dtype}, the parameter ${p} is ${p.dtype}`);
-  const copy = noGrad(() => record(reshape.spec, [value], { shape: p.shape })); // the reshape kernel copies: the parameter owns its buffer
+  const copy = noGrad(() => record(reshape.spec, [value], { shape: p.shape })); // a view: an update copies it before writing
   realize([copy], { also: pendingReaders([p]) });
   const old = p.storage;
   p.storage = copy.storage!.backend.share(copy.storage!);

@@ -82,22 +82,33 @@ export async function checkUpdate(spec: AnyUpdateSpec, hypers: readonly unknown[
   return out;
 }
 
-/** One run of the registry checks: an op, with one of its kernel variants forced where it has some. */
+/** One run of the registry checks: an op, with one of its kernel variants forced, or with fusion off. */
 export interface RegistryRun {
-  /** The op's name, and the variant's: `matmul (tiled)`. */
+  /** The op's name, and the variant's or `unfused`: `matmul (tiled)`, `add (unfused)`. */
   readonly label: string;
   readonly spec: AnyOpSpec;
-  /** For cr.init({ variants }): the variant forced on, or {} for an op without variants. */
-  readonly variants: Record<string, string>;
+  /** For cr.init: the variant forced on ({} for an op without variants), and whether plans fuse. */
+  readonly init: { readonly variants: Record<string, string>; readonly fuse: boolean };
 }
 
-/** Every op once, and an op with kernel variants once per variant (each against the CPU reference). */
+/**
+ * Every op once, fused as a user's plan would run it; an op with kernel variants once per variant;
+ * an op that fusion changes (views: spec.identity) once more unfused, so its own kernels are checked too.
+ */
 export function registryRuns(specs: readonly AnyOpSpec[]): RegistryRun[] {
   return specs.flatMap((spec) => {
     const names = spec.gpu.variants?.names;
-    if (!names) return [{ label: spec.name, spec, variants: {} }];
-    return names.map((v) => ({ label: `${spec.name} (${v})`, spec, variants: { [spec.name]: v } }));
+    const runs: RegistryRun[] = names
+      ? names.map((v) => ({ label: `${spec.name} (${v})`, spec, init: { variants: { [spec.name]: v }, fuse: true } }))
+      : [{ label: spec.name, spec, init: { variants: {}, fuse: true } }];
+    if (spec.identity) runs.push({ label: `${spec.name} (unfused)`, spec, init: { variants: {}, fuse: false } });
+    return runs;
   });
+}
+
+/** Whether a run needs a device of its own (cr.init with its options). */
+export function ownDevice(run: RegistryRun): boolean {
+  return Object.keys(run.init.variants).length > 0 || !run.init.fuse;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

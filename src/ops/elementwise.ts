@@ -71,6 +71,8 @@ export function binaryOp(
     name: string;
     /** Whether the partials read a and b; add and sub read neither. */
     savesInputs: boolean;
+    /** Inputs whose partial is 1 everywhere: their VJP is dy itself (add: both; sub: a). */
+    passes?: readonly number[];
     f: (a: number, b: number) => number;
     pytorch: TorchBinary;
     test: TestSpec<Attrs>;
@@ -115,6 +117,7 @@ export function binaryOp(
       }
     },
     vjpShape: (_x, y) => y.shape,
+    ...(def.passes ? { identity: { vjp: def.passes } } : {}),
     gpu: {
       fwd: ([a, b], y) => ({ threads: sizeOf(y.shape), params: broadcastParams(def.name, a.shape, b.shape, y.shape, 0) }),
       vjp: ([a, b], _y, wrt, dx) => ({ threads: sizeOf(dx.shape), params: broadcastParams(def.name, a.shape, b.shape, dx.shape, wrt) }),

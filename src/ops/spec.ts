@@ -155,6 +155,12 @@ export interface OpSpec<A = Record<string, never>> {
   readonly validates?: Validates<A>;
   /** Launch sizes and params of shaders/<name>.wgsl: <name>_fwd, and <name>_vjp for input `wrt`. */
   readonly gpu: GpuKernels<A>;
+  /**
+   * Kernels that only copy: the output is, element for element, input 0 (the forward, if `fwd`) or
+   * dy (the VJP for each input in `vjp`). The executor then gives the output the same storage (a
+   * view) and runs no kernel; the kernels still exist, and match the CPU reference.
+   */
+  readonly identity?: { readonly fwd?: boolean; readonly vjp?: readonly number[] };
   readonly test: TestSpec<A>;
 }
 

@@ -4,6 +4,7 @@ import { binaryCases, binaryOp } from './elementwise.ts';
 export const sub = binaryOp({
   name: 'sub',
   savesInputs: false,
+  passes: [0],
   f: (a, b) => a - b,
   dfa: () => 1,
   dfb: () => -1,

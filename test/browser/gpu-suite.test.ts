@@ -23,7 +23,7 @@ describe('the registry suite in headless Chrome', () => {
       "the page failed: without WebGPU, Chromium needs --enable-unsafe-webgpu --enable-features=Vulkan and a Vulkan driver (SwiftShader ships with Debian's chromium)",
     ).toBeNull();
     expect(suite.adapter).toMatch(/\S/);
-    const runs = registryRuns(registry); // an op with kernel variants runs once per variant
+    const runs = registryRuns(registry); // an op with kernel variants runs once per variant; one that fusion changes, fused and unfused
     expect(runs.filter((r) => r.spec.name === 'matmul').map((r) => r.label)).toEqual(['matmul (blocked)', 'matmul (tiled)']);
     const expected =
       runs.reduce((n, { spec }) => n + spec.test.cases.length * (1 + spec.inputs.filter((i) => i.differentiable && i.dtype !== 'int32').length), 0) +

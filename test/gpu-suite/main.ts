@@ -2,7 +2,7 @@
 // reads through puppeteer, and to a table of failures on the page.
 import * as cr from 'chainrule';
 import { registry, updates } from '../../src/ops/registry.ts';
-import { checkCase, checkSpecial, checkUpdate, registryRuns, TOL, type KernelError } from '../gpu-checks.ts';
+import { checkCase, checkSpecial, checkUpdate, ownDevice, registryRuns, TOL, type KernelError } from '../gpu-checks.ts';
 import { formatSpecial, type SpecialRow } from '../helpers.ts';
 
 interface Result extends KernelError {
@@ -36,11 +36,13 @@ async function main(): Promise<void> {
   const record = (op: string, label: string, errors: KernelError[]) => {
     for (const e of errors) state.results.push({ ...e, op, case: label, ok: e.shapeOk && e.error < TOL });
   };
-  // An op with kernel variants (matmul: blocked, tiled) runs once per variant, forced on.
-  for (const { label, spec, variants } of registryRuns(registry)) {
+  // An op with kernel variants (matmul: blocked, tiled) runs once per variant, forced on; an op that
+  // fusion changes runs fused and unfused.
+  for (const run of registryRuns(registry)) {
+    const { label, spec } = run;
     progress.textContent = `checking ${label}`;
-    const forced = Object.keys(variants).length > 0;
-    if (forced) await cr.init({ device: 'webgpu', quiet: true, variants });
+    const forced = ownDevice(run);
+    if (forced) await cr.init({ device: 'webgpu', quiet: true, ...run.init });
     for (const [i, c] of spec.test.cases.entries()) record(label, JSON.stringify(c), await checkCase(spec, c, i));
     for (const c of spec.test.special ?? []) {
       const rows = await checkSpecial(spec, c);

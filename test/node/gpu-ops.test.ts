@@ -1,27 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as cr from 'chainrule';
 import { registry } from '../../src/ops/registry.ts';
-import { checkCase, checkSpecial, registryRuns, TOL, type RegistryRun } from '../gpu-checks.ts';
+import { checkCase, checkSpecial, ownDevice, registryRuns, TOL, type RegistryRun } from '../gpu-checks.ts';
 import { formatSpecial } from '../helpers.ts';
 
 // The registry suite on WebGPU: every kernel's forward and VJP against the CPU reference on the same
 // float32 inputs, for every test shape, and on IEEE special values against PyTorch's results as each
 // spec tabulates them (spec.test.special). An op with kernel variants (matmul: blocked, tiled) runs
-// once per variant, forced on. No adapter means init throws and the suite fails (never skips).
+// once per variant, forced on; an op that fusion changes runs fused and unfused. No adapter means
+// init throws and the suite fails (never skips).
 
-const init = async (variants: Record<string, string>) => {
-  const info = await cr.init({ device: 'webgpu', variants });
+const init = async (options: RegistryRun['init'] = { variants: {}, fuse: true }) => {
+  const info = await cr.init({ device: 'webgpu', ...options });
   expect(info.device).toBe('webgpu');
 };
-beforeAll(() => init({}));
+beforeAll(() => init());
 afterAll(() => cr.dispose());
 
 describe.each(registryRuns(registry).map((run) => [run.label, run] as const))('%s on webgpu', (_label, run: RegistryRun) => {
   const { spec } = run;
-  const forced = Object.keys(run.variants).length > 0;
-  if (forced) {
-    beforeAll(() => init(run.variants));
-    afterAll(() => init({}));
+  if (ownDevice(run)) {
+    beforeAll(() => init(run.init));
+    afterAll(() => init());
   }
 
   it.each(spec.test.cases.map((c, i) => [JSON.stringify(c), c, i] as const))('matches the CPU reference for %s', async (_l, c, i) => {
@@ -43,10 +43,11 @@ describe.each(registryRuns(registry).map((run) => [run.label, run] as const))('%
   }
 });
 
-describe('kernel variants', () => {
-  it('the suite forces each variant of each op that has some', () => {
-    const runs = registryRuns(registry).filter((r) => Object.keys(r.variants).length > 0);
-    expect(runs.map((r) => r.label)).toContain('matmul (tiled)');
-    expect(runs.map((r) => r.label)).toContain('matmul (blocked)');
+describe('kernel variants and fusion', () => {
+  it('the suite forces each variant of each op that has some, and runs ops that fusion changes unfused too', () => {
+    const labels = registryRuns(registry)
+      .filter(ownDevice)
+      .map((r) => r.label);
+    expect(labels).toEqual(expect.arrayContaining(['matmul (blocked)', 'matmul (tiled)', 'add (unfused)', 'sub (unfused)', 'reshape (unfused)']));
   });
 });
