@@ -7,10 +7,11 @@ import { formatShape, sizeOf } from '../shape.ts';
 import { counters } from '../stats.ts';
 import type { Backend, CheckSite, KernelCall, KernelTime, Lane, Phase, Storage } from './backend.ts';
 import { Timestamps } from './webgpu/timestamps.ts';
-import { BufferUsage, MapRead } from './webgpu/gpu.ts';
+import { BufferUsage } from './webgpu/gpu.ts';
 import { Kernels, type Kernel } from './webgpu/kernels.ts';
 import { updateBindings, type AnyUpdateSpec } from '../ops/update.ts';
 import { BufferPool, bufferId } from './webgpu/pool.ts';
+import { Staging } from './webgpu/staging.ts';
 import { CHECK_FINITE, Checks, firstFound, SLOT_BINDING } from './webgpu/checks.ts';
 import { Autotune, timeRuns, type TuneOptions, type Tuned } from './webgpu/autotune.ts';
 
@@ -65,6 +66,7 @@ export class WebGpuBackend implements Backend {
   #encoded = 0;
   #flushScheduled = false;
   readonly #checks: Checks;
+  readonly #staging: Staging;
   readonly #tune: Autotune;
   // While profiling: the timestamp queries (when the device has them), or the kernels counted untimed.
   #profile: { timestamps: Timestamps | null; untimed: KernelTime[] } | null = null;
@@ -90,6 +92,7 @@ export class WebGpuBackend implements Backend {
     this.kernels = new Kernels(device);
     this.#tune = new Autotune([adapter.vendor, adapter.architecture, adapter.device, adapter.description].join('|'), tune.software, tune);
     this.#checks = new Checks(device);
+    this.#staging = new Staging(device);
     this.#pool = new BufferPool(device);
     device.addEventListener('uncapturederror', (e) => {
       const error = (e as GPUUncapturedErrorEvent).error;
@@ -319,25 +322,21 @@ export class WebGpuBackend implements Backend {
    */
   async read(storage: Storage): Promise<Values> {
     const s = storage as GpuStorage;
-    this.flush();
     const slots = this.#checks.take();
-    const staging = this.device.createBuffer({ size: Math.max(s.bytes + slots.bytes, 4), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
-    const encoder = this.device.createCommandEncoder();
+    const staging = this.#staging.acquire(s.bytes + slots.bytes);
+    // The copies go after the encoded plan, in its command buffer: one submit for both.
+    const encoder = this.#copyEncoder();
     if (s.bytes > 0) encoder.copyBufferToBuffer(s.buffer, 0, staging, 0, s.bytes);
     if (slots.bytes > 0) {
       encoder.copyBufferToBuffer(this.#checks.buffer, 0, staging, s.bytes, slots.bytes);
       encoder.clearBuffer(this.#checks.buffer, 0, slots.bytes);
     }
-    this.device.queue.submit([encoder.finish()]);
-    counters.submits++;
+    this.flush();
     counters.readbacks++;
     counters.bytesRead += s.bytes;
-    await staging.mapAsync(MapRead);
-    const mapped = staging.getMappedRange();
+    const mapped = await this.#staging.read(staging, s.bytes + slots.bytes);
     const bytes = mapped.slice(0, s.bytes);
-    const found = slots.bytes > 0 ? firstFound(new Uint32Array(mapped.slice(s.bytes, s.bytes + slots.bytes)), slots.sites) : undefined;
-    staging.unmap();
-    staging.destroy();
+    const found = slots.bytes > 0 ? firstFound(new Uint32Array(mapped, s.bytes, slots.bytes / 4), slots.sites) : undefined;
     await this.#throwErrors();
     await this.#throwFound(found);
     return s.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
@@ -345,8 +344,7 @@ export class WebGpuBackend implements Backend {
 
   /** Waits for submitted work, then throws the first device, shader or kernel-check error seen so far. */
   async sync(): Promise<void> {
-    this.flush();
-    this.#drain();
+    this.#drain(); // submits the encoded work with the slots' copy after it
     await this.#tune.settled();
     await this.device.queue.onSubmittedWorkDone();
     await this.#throwErrors();
@@ -358,22 +356,20 @@ export class WebGpuBackend implements Backend {
    * submitted after the work that wrote them, and what it finds is thrown by the next read or sync.
    */
   #drain(): void {
-    this.flush();
     const { sites, bytes } = this.#checks.take();
-    if (bytes === 0) return;
-    const staging = this.device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
-    const encoder = this.device.createCommandEncoder();
+    if (bytes === 0) return this.flush();
+    const staging = this.#staging.acquire(bytes);
+    const encoder = this.#copyEncoder(); // after the encoded work, in the same submit
     encoder.copyBufferToBuffer(this.#checks.buffer, 0, staging, 0, bytes);
     encoder.clearBuffer(this.#checks.buffer, 0, bytes);
-    this.device.queue.submit([encoder.finish()]);
-    this.#drains.push(
-      staging.mapAsync(MapRead).then(() => {
-        const found = firstFound(new Uint32Array(staging.getMappedRange().slice(0)), sites);
-        staging.unmap();
-        staging.destroy();
-        return found;
-      }),
-    );
+    this.flush();
+    this.#drains.push(this.#staging.read(staging, bytes).then((slots) => firstFound(new Uint32Array(slots), sites)));
+  }
+
+  /** The plan's command encoder (a new one if none is open), outside any pass: for copies after the encoded work. */
+  #copyEncoder(): GPUCommandEncoder {
+    this.#endPass();
+    return (this.#encoder ??= this.device.createCommandEncoder());
   }
 
   /** Throws the first thing a checked kernel found: in drained slots first (they ran earlier), then `found`. */
@@ -416,10 +412,8 @@ export class WebGpuBackend implements Backend {
     if (s.refs === 1) return s;
     const copy = new GpuStorage(this, this.#acquire(s.bytes, 'loose'), s.bytes, s.dtype, s.host);
     counters.liveTensors++;
-    this.#beginPass();
-    this.#pass!.end(); // copies are encoded between passes, in order with the dispatches
-    this.#pass = null;
-    if (s.bytes > 0) this.#encoder!.copyBufferToBuffer(s.buffer, 0, copy.buffer, 0, s.bytes);
+    // copies are encoded between passes, in order with the dispatches
+    if (s.bytes > 0) this.#copyEncoder().copyBufferToBuffer(s.buffer, 0, copy.buffer, 0, s.bytes);
     this.release(s);
     return copy;
   }
@@ -433,6 +427,7 @@ export class WebGpuBackend implements Backend {
     this.#uniforms.clear();
     for (const u of this.#updateParams.values()) u.buffer.destroy();
     this.#checks.buffer.destroy();
+    this.#staging.clear();
     this.device.destroy();
   }
 
