@@ -5,7 +5,8 @@ import type { DType } from './dtype.ts';
 import { DeviceError } from './errors.ts';
 import { WebGpuBackend } from './backend/webgpu.ts';
 import { platform } from './platform/platform.ts';
-import { registry } from './ops/registry.ts';
+import { registry, updates } from './ops/registry.ts';
+import { SPANS } from './ops/update.ts';
 import type { Tuned } from './backend/webgpu/autotune.ts';
 
 export type { Tuned };
@@ -37,7 +38,10 @@ export interface InitOptions {
    * choices). Default true; false runs the adapter's default variant, the same every run.
    */
   autotune?: boolean;
-  /** Forces a variant per op, e.g. { matmul: 'tiled' } (for comparison and debugging); overrides autotune. */
+  /**
+   * Forces a variant per kernel, e.g. { matmul: 'tiled' } or { sgd: '64' } (elements per invocation of
+   * an optimizer update), for comparison and debugging; overrides autotune.
+   */
   variants?: Record<string, string>;
   /**
    * Fusion (default true): kernels that only copy (a reshape, add's gradient) become views of their
@@ -124,12 +128,16 @@ export async function init(options: InitOptions = {}): Promise<DeviceInfo> {
   }
 }
 
-/** The forced variants, checked against the ops that have them. */
+/** The forced variants, checked against the kernels that have them: ops' (matmul) and the optimizer updates'. */
 function checkVariants(variants: Record<string, string>): Record<string, string> {
+  const all = new Map<string, readonly string[]>([
+    ...registry.filter((s) => s.gpu.variants).map((s): [string, readonly string[]] => [s.name, s.gpu.variants!.names]),
+    ...updates.map((u): [string, readonly string[]] => [u.name, SPANS.names]),
+  ]);
   for (const [op, variant] of Object.entries(variants)) {
-    const names = registry.find((s) => s.name === op)?.gpu.variants?.names;
-    const have = registry.filter((s) => s.gpu.variants).map((s) => `${s.name} (${s.gpu.variants!.names.join(', ')})`);
-    if (!names) throw new DeviceError(`init: variants: ${op} has no kernel variants; ops with variants: ${have.join('; ')}`);
+    const names = all.get(op);
+    const have = [...all].map(([name, v]) => `${name} (${v.join(', ')})`);
+    if (!names) throw new DeviceError(`init: variants: ${op} has no kernel variants; kernels with variants: ${have.join('; ')}`);
     if (!names.includes(variant)) throw new DeviceError(`init: variants: ${op} has no variant '${variant}' (it has ${names.join(', ')})`);
   }
   return { ...variants };

@@ -2,14 +2,14 @@
 import { dtypeOf, type DType, type Values } from '../dtype.ts';
 import { assert, fail, GpuError, OpError } from '../errors.ts';
 import { kernelReads, type Meta } from '../ops/spec.ts';
-import { Params, SPAN, WORKGROUP, type Dispatch } from '../ops/params.ts';
+import { Params, WORKGROUP, type Dispatch } from '../ops/params.ts';
 import { formatShape, sizeOf } from '../shape.ts';
 import { counters } from '../stats.ts';
 import type { Backend, CheckSite, KernelCall, KernelTime, Lane, Phase, Storage } from './backend.ts';
 import { Timestamps } from './webgpu/timestamps.ts';
 import { BufferUsage } from './webgpu/gpu.ts';
 import { Kernels, type Kernel } from './webgpu/kernels.ts';
-import { updateBindings, type AnyUpdateSpec } from '../ops/update.ts';
+import { SPANS, updateBindings, type AnyUpdateSpec } from '../ops/update.ts';
 import { BufferPool, bufferId } from './webgpu/pool.ts';
 import { Staging } from './webgpu/staging.ts';
 import { CHECK_FINITE, Checks, firstFound, SLOT_BINDING } from './webgpu/checks.ts';
@@ -168,25 +168,30 @@ export class WebGpuBackend implements Backend {
     return this.#tune.choose(call.op.name, kernel, variants, call.inputs, (v, bound) => this.#time(call, v, bound));
   }
 
-  /**
-   * Milliseconds per dispatch of one variant of a call's kernel, on scratch buffers of its sizes
-   * (their contents do not matter to a kernel's time), in submits of its own; one sample if slower than `bound`.
-   */
-  async #time(call: KernelCall, variant: string, bound: number): Promise<number> {
+  /** Milliseconds per dispatch of one variant of a call's kernel (see #timeKernel). */
+  #time(call: KernelCall, variant: string, bound: number): Promise<number> {
     const dispatch = this.#launch(call, variant);
     const kernel = this.kernels.get(call.op, call.kind, dispatch.constants, variant);
     const bytes = new Map(kernelReads(call.op, call.kind).map((r, k) => [r.name, sizeOf(call.readMetas[k].shape) * 4]));
     bytes.set(call.kind === 'fwd' ? 'y' : 'dx', sizeOf(call.out.shape) * 4);
+    return this.#timeKernel(call.op.name, kernel, dispatch.groups ?? Math.ceil((dispatch.threads ?? 0) / WORKGROUP), dispatch.params.bytes(), bytes, bound);
+  }
+
+  /**
+   * Milliseconds per dispatch of a kernel, on scratch buffers of the sizes in `bytes` by binding name
+   * (their contents do not matter to a kernel's time), in submits of its own; one sample if slower than `bound`.
+   */
+  async #timeKernel(op: string, kernel: Kernel, groups: number, params: ArrayBuffer, bytes: ReadonlyMap<string, number>, bound: number): Promise<number> {
     const scratch: GPUBuffer[] = [];
     const entries = kernel.bindings.map((b): GPUBindGroupEntry => {
-      if (b.name === 'p') return { binding: b.binding, resource: { buffer: this.#uniform(dispatch.params.bytes()) } };
+      if (b.name === 'p') return { binding: b.binding, resource: { buffer: this.#uniform(params) } };
       assert(!b.dynamic && bytes.has(b.name), `${kernel.id}: binding ${b.name} cannot be timed`);
       const buffer = this.device.createBuffer({ size: Math.max(4, bytes.get(b.name)!), usage: BufferUsage.STORAGE });
       scratch.push(buffer);
       return { binding: b.binding, resource: { buffer } };
     });
     const group = this.device.createBindGroup({ layout: kernel.layout, entries });
-    const [x, rows] = this.#grid(call.op.name, dispatch.groups ?? Math.ceil((dispatch.threads ?? 0) / WORKGROUP));
+    const [x, rows] = this.#grid(op, groups);
     const encode = (reps: number) => {
       if (!this.live) throw new GpuError('webgpu: the device was released while timing kernel variants');
       const encoder = this.device.createCommandEncoder();
@@ -222,16 +227,14 @@ export class WebGpuBackend implements Backend {
   }
 
   update(spec: AnyUpdateSpec, hyper: unknown, n: number, grad: Storage, param: Storage, state: readonly Storage[]): void {
-    const kernel = this.kernels.entry(spec.name, `${spec.name}_step`, () => updateBindings(spec));
-    const uniform = this.#updateUniform(param as GpuStorage, spec.name, spec.params(n, hyper).bytes());
-    this.#dispatch(
-      spec.name,
-      kernel,
-      [uniform, grad as GpuStorage, param as GpuStorage, ...(state as GpuStorage[])],
-      Math.ceil(Math.ceil(n / SPAN) / WORKGROUP),
-      [],
-      'update',
-    );
+    const kernelOf = (span: string) => this.kernels.entry(spec.name, `${spec.name}_step`, () => updateBindings(spec), { SPAN: Number(span) });
+    const groupsOf = (span: string) => Math.ceil(Math.ceil(n / Number(span)) / WORKGROUP);
+    const params = spec.params(n, hyper).bytes();
+    const bytes = new Map(updateBindings(spec).map((b) => [b.name, n * 4]));
+    const time = (span: string, bound: number) => this.#timeKernel(spec.name, kernelOf(span), groupsOf(span), params, bytes, bound);
+    const span = this.#tune.choose(spec.name, `${spec.name}_step`, SPANS, [{ shape: [n], dtype: 'float32' }], time);
+    const uniform = this.#updateUniform(param as GpuStorage, spec.name, params);
+    this.#dispatch(spec.name, kernelOf(span), [uniform, grad as GpuStorage, param as GpuStorage, ...(state as GpuStorage[])], groupsOf(span), [], 'update');
   }
 
   /** Encodes one dispatch of `groups` workgroups (on a 2-D grid) with its bind group, from the cache. */

@@ -12,13 +12,6 @@ export const MAX_DIMS = 8;
 export const WORKGROUP = 64;
 
 /**
- * Elements per invocation of the update kernels (sgd, adam): each invocation steps elements i, i + T,
- * i + 2T, ... (T invocations in all), so on SwiftShader fewer workgroups carry the same work. Put into
- * the WGSL as SPAN, as WORKGROUP is as WG.
- */
-export const SPAN = 4;
-
-/**
  * The uniform `p` of a kernel, built field by field in the order of its WGSL struct. Scalars take
  * one 4-byte word; dims() starts at a 16-byte boundary and takes MAX_DIMS words (array<vec4u, 2>).
  */

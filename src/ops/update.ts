@@ -1,6 +1,6 @@
 /** What an optimizer update is: a fused in-place step over one parameter, with its CPU reference and kernel bindings. */
 import type { FloatArray } from '../dtype.ts';
-import type { Binding } from './spec.ts';
+import type { Binding, Variants } from './spec.ts';
 import type { Params } from './params.ts';
 
 /**
@@ -19,6 +19,14 @@ export interface UpdateSpec<H> {
   step(param: FloatArray, grad: FloatArray, state: readonly FloatArray[], h: H): void;
   readonly test: UpdateTests<H>;
 }
+
+/**
+ * Elements per invocation of an update kernel (the WGSL override SPAN): each invocation steps
+ * elements i, i + T, i + 2T, ... (T invocations in all). GPUs want many invocations; SwiftShader
+ * runs workgroups on a few CPU threads, each with a cost, and wants few: 4.7 ms per step of a
+ * 784x256 parameter at 4 per invocation, 1.9 ms at 64. Chosen per device by measurement (autotune).
+ */
+export const SPANS: Variants = { names: ['1', '4', '16', '64'], software: '16', hardware: '1' };
 
 export interface UpdateTests<H> {
   /** Hand-computed steps: `steps` applied in order from param, zero state and the gradients given. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { registry, updates } from '../../src/ops/registry.ts';
+import { SPANS } from '../../src/ops/update.ts';
 import { collectConsoleErrors } from '../browser.ts';
 import { formatSpecial, specialCount } from '../helpers.ts';
 import { registryRuns } from '../gpu-checks.ts';
@@ -27,7 +28,7 @@ describe('the registry suite in headless Chrome', () => {
     expect(runs.filter((r) => r.spec.name === 'matmul').map((r) => r.label)).toEqual(['matmul (blocked)', 'matmul (tiled)']);
     const expected =
       runs.reduce((n, { spec }) => n + spec.test.cases.length * (1 + spec.inputs.filter((i) => i.differentiable && i.dtype !== 'int32').length), 0) +
-      updates.reduce((n, spec) => n + spec.test.hypers.length * (1 + spec.state.length), 0);
+      updates.reduce((n, spec) => n + SPANS.names.length * spec.test.hypers.length * (1 + spec.state.length), 0); // each update per variant
     expect(suite.results.length).toBe(expected);
     const failures = suite.results.filter((r) => !r.ok).map((r) => `${r.kernel} on ${r.case}: error ${r.error}${r.shapeOk ? '' : ', wrong shape'}`);
     expect(failures).toEqual([]);

@@ -2,6 +2,7 @@
 // reads through puppeteer, and to a table of failures on the page.
 import * as cr from 'chainrule';
 import { registry, updates } from '../../src/ops/registry.ts';
+import { SPANS } from '../../src/ops/update.ts';
 import { checkCase, checkSpecial, checkUpdate, ownDevice, registryRuns, TOL, type KernelError } from '../gpu-checks.ts';
 import { formatSpecial, type SpecialRow } from '../helpers.ts';
 
@@ -52,7 +53,10 @@ async function main(): Promise<void> {
     if (forced) await cr.init({ device: 'webgpu', quiet: true });
   }
   for (const spec of updates) {
-    for (const [i, hypers] of spec.test.hypers.entries()) record(spec.name, `hyperparameters ${i}`, await checkUpdate(spec, hypers, i));
+    for (const span of SPANS.names) {
+      await cr.init({ device: 'webgpu', quiet: true, variants: { [spec.name]: span } });
+      for (const [i, hypers] of spec.test.hypers.entries()) record(`${spec.name} (${span})`, `hyperparameters ${i}`, await checkUpdate(spec, hypers, i));
+    }
   }
   const failures = state.results.filter((r) => !r.ok);
   progress.textContent = `${state.results.length} kernel checks, ${failures.length} failed; ${state.special.checked} special values, ${state.special.failures.length} differ from PyTorch`;

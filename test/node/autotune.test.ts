@@ -62,7 +62,7 @@ describe('autotune', () => {
 
   it('rejects an unknown op or variant with a DeviceError that lists what exists', async () => {
     await expect(cr.init({ device: 'webgpu', variants: { relu: 'tiled' } })).rejects.toThrow(
-      /^init: variants: relu has no kernel variants; ops with variants: matmul \(blocked, tiled\)/,
+      /^init: variants: relu has no kernel variants; kernels with variants: matmul \(blocked, tiled\)/,
     );
     await expect(cr.init({ device: 'webgpu', variants: { matmul: 'fast' } })).rejects.toThrow(
       "init: variants: matmul has no variant 'fast' (it has blocked, tiled)",

@@ -82,6 +82,8 @@ describe('webgpu executor', () => {
         return loss;
       };
       for (let i = 0; i < 5; i++) step(); // compile, allocate, build the plan's bind groups
+      await cr.sync(); // and autotune's measurements end: the next step runs the kernels chosen
+      step();
       await cr.sync();
       cr.resetStats();
       const before = cr.stats();

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as cr from 'chainrule';
 import { updates } from '../../src/ops/registry.ts';
-import type { AnyUpdateSpec } from '../../src/ops/update.ts';
+import { SPANS, type AnyUpdateSpec } from '../../src/ops/update.ts';
 import { checkUpdate } from '../gpu-checks.ts';
 
 // Optimizer updates: each spec's CPU reference against hand-computed steps; the fused in-place
@@ -17,10 +17,14 @@ describe.each(updates.map((s) => [s.name, s] as const))('%s update', (_name, spe
     g.want.forEach((w, i) => expect(param[i]).toBeCloseTo(w, 12));
   });
 
-  it.each(spec.test.hypers.map((h, i) => [i, h] as const))('webgpu kernel matches the reference (hyperparameters %i)', async (i, hypers) => {
-    await cr.init({ device: 'webgpu' });
-    for (const { kernel, error } of await checkUpdate(spec, hypers, i)) expect(error, kernel).toBeLessThan(1e-5);
-  });
+  // Each variant (elements per invocation) forced on: the 1000 elements are no multiple of any.
+  it.each(spec.test.hypers.flatMap((h, i) => SPANS.names.map((span) => [i, span, h] as const)))(
+    'webgpu kernel matches the reference (hyperparameters %i, %s per invocation)',
+    async (i, span, hypers) => {
+      await cr.init({ device: 'webgpu', variants: { [spec.name]: span } });
+      for (const { kernel, error } of await checkUpdate(spec, hypers, i)) expect(error, kernel).toBeLessThan(1e-5);
+    },
+  );
 });
 
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string) {

@@ -1,7 +1,7 @@
 /** Shader modules and pipelines, compiled once from the WGSL sources, with compile errors mapped to the .wgsl file and line. */
 import { ShaderError } from '../../errors.ts';
 import { counters } from '../../stats.ts';
-import { WORKGROUP, SPAN } from '../../ops/params.ts';
+import { WORKGROUP } from '../../ops/params.ts';
 import { entryPoint, kernelBindings, type AnyOpSpec, type Binding } from '../../ops/spec.ts';
 import { ComputeStage } from './gpu.ts';
 import { shaderSources } from 'virtual:chainrule/shaders';
@@ -24,14 +24,14 @@ export interface WgslSource {
   readonly map: readonly WgslSpan[];
 }
 
-/** Line 1 of every module: the constants the host shares with the kernels, from their one source. */
-const PRELUDE = `const WG: u32 = ${WORKGROUP}u; const SPAN: u32 = ${SPAN}u; // WORKGROUP, SPAN: src/ops/params.ts`;
+/** Line 1 of every module: the workgroup size the host shares with the kernels, from its one source. */
+const PRELUDE = `const WG: u32 = ${WORKGROUP}u; // WORKGROUP: src/ops/params.ts`;
 
 /** The code that compiles: the prelude, then the module, and the map shifted to match. */
 export function withPrelude(source: WgslSource): WgslSource {
   return {
     code: `${PRELUDE}\n${source.code}`,
-    map: [{ file: 'src/ops/params.ts (WORKGROUP and SPAN, prepended)', start: 1, line: 1, count: 1 }, ...source.map.map((s) => ({ ...s, start: s.start + 1 }))],
+    map: [{ file: 'src/ops/params.ts (WORKGROUP, prepended)', start: 1, line: 1, count: 1 }, ...source.map.map((s) => ({ ...s, start: s.start + 1 }))],
   };
 }
 
