@@ -22,13 +22,19 @@ fn adam_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
 }
 
 fn step(i: u32, q: P) {
-  let x = param[i];
-  let g = grad[i] + q.weight_decay * x;
-  let m1 = q.beta1 * m[i] + (1.0 - q.beta1) * g;
-  let v1 = q.beta2 * v[i] + (1.0 - q.beta2) * g * g;
-  m[i] = m1;
-  v[i] = v1;
-  param[i] = x - q.step_size * m1 / (sqrt(v1) / q.sqrt_correction2 + q.eps);
+  let r = adam_update(param[i], grad[i], m[i], v[i], q);
+  m[i] = r.y;
+  v[i] = r.z;
+  param[i] = r.x;
+}
+
+// One element's step, once for every kernel (this one, and the generated kernels that update several
+// parameters in one dispatch): the new parameter and moments from the old ones and the gradient.
+fn adam_update(x: f32, grad: f32, m0: f32, v0: f32, q: P) -> vec3f {
+  let g = grad + q.weight_decay * x;
+  let m1 = q.beta1 * m0 + (1.0 - q.beta1) * g;
+  let v1 = q.beta2 * v0 + (1.0 - q.beta2) * g * g;
+  return vec3f(x - q.step_size * m1 / (sqrt(v1) / q.sqrt_correction2 + q.eps), m1, v1);
 }
 
 // #import common

@@ -44,6 +44,12 @@ fn matmul_tiled_vjp(@builtin(local_invocation_index) lid: u32, @builtin(workgrou
   if (WRT == 0u) { tiled(&dy, &b, &dx, group_id(wid, nwg), lid); } else { tiled(&a, &dy, &dx, group_id(wid, nwg), lid); }
 }
 
+// Stores output element i. A fused kernel (src/backend/webgpu/fused.ts) replaces this function to run
+// elementwise ops (bias, ReLU) on the value first: the matmul's epilogue.
+fn emit(O: ptr<storage, array<f32>, read_write>, i: u32, v: f32) {
+  (*O)[i] = v;
+}
+
 // R(k, c..c+3) for the block's columns.
 fn right(R: ptr<storage, array<f32>, read>, cr: vec4u, k: u32) -> vec4f {
   let kr = k * SRK;
@@ -103,7 +109,7 @@ fn tile(L: ptr<storage, array<f32>, read>, R: ptr<storage, array<f32>, read>, O:
   for (var i = 0u; i < 4u; i++) {
     if (r0 + i >= ROWS) { break; }
     for (var j = 0u; j < 4u; j++) {
-      if (c0 + j < COLS) { (*O)[base + (r0 + i) * COLS + c0 + j] = acc[i][j]; }
+      if (c0 + j < COLS) { emit(O, base + (r0 + i) * COLS + c0 + j, acc[i][j]); }
     }
   }
 }
@@ -170,7 +176,7 @@ fn tiled(L: ptr<storage, array<f32>, read>, R: ptr<storage, array<f32>, read>, O
   for (var i = 0u; i < 4u; i++) {
     if (r0 + i >= ROWS) { break; }
     for (var j = 0u; j < 4u; j++) {
-      if (c0 + j < COLS) { (*O)[base + (r0 + i) * COLS + c0 + j] = acc[i][j]; }
+      if (c0 + j < COLS) { emit(O, base + (r0 + i) * COLS + c0 + j, acc[i][j]); }
     }
   }
 }

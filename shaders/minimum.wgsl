@@ -1,15 +1,21 @@
 // minimum: y = min(a, b) (broadcasting; NaN if either is NaN);  at the output shape:
 // da = dy unless a > b, db = dy unless a <= b, else 0 (ties route to a; a NaN routes to both)
 // fwd: p, a, b -> y        vjp: p, a, b, dy -> dx (for input p.wrt); bindings and p from lib/broadcast
+// fns: minimum_f(a, b), minimum_da(a, b, dy), minimum_db(a, b, dy) (for the fusion generator)
+
+fn minimum_f(a: f32, b: f32) -> f32 { return select(select(a, b, a > b), b, is_nan(b)); } // a NaN in a already wins: a > b is false
+
+// a is closed where b wins, b where a wins or ties (ties go to a); a NaN compares false: both get dy.
+// NOTE: select, never dy * 0: a NaN or infinite dy must not leak
+fn minimum_da(a: f32, b: f32, dy: f32) -> f32 { return select(dy, 0.0, a > b); }
+fn minimum_db(a: f32, b: f32, dy: f32) -> f32 { return select(dy, 0.0, a <= b); }
 
 @compute @workgroup_size(WG)
 fn minimum_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = invocation(gid, nwg);
   if (i >= p.n) { return; }
   let at = operands(i);
-  let u = a[at.x];
-  let v = b[at.y];
-  y[i] = select(select(u, v, u > v), v, is_nan(v)); // a NaN u already wins: u > v is false
+  y[i] = minimum_f(a[at.x], b[at.y]);
 }
 
 @compute @workgroup_size(WG)
@@ -19,11 +25,8 @@ fn minimum_vjp(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let at = operands(i);
   let u = a[at.x];
   let v = b[at.y];
-  // a is closed where b wins, b where a wins or ties (ties go to a); a NaN compares false: both get dy
-  let b_wins = u > v;
-  let a_holds = u <= v;
-  let closed = select(b_wins, a_holds, p.wrt == 1u);
-  dx[i] = select(dy[i], 0.0, closed); // NOTE: select, never dy * 0: a NaN or infinite dy must not leak
+  let g = dy[i];
+  dx[i] = select(minimum_da(u, v, g), minimum_db(u, v, g), p.wrt == 1u);
 }
 // #import common
 // #import broadcast

@@ -20,15 +20,24 @@ fn sgd_step(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
 }
 
 fn step(i: u32, q: P) {
-  let x = param[i];
-  var g = grad[i] + q.weight_decay * x;
+  var v0 = 0.0;
+  if (q.momentum != 0.0 && q.first == 0u) { v0 = velocity[i]; } // without momentum the buffer is empty
+  let r = sgd_update(param[i], grad[i], v0, q);
+  if (q.momentum != 0.0) { velocity[i] = r.y; }
+  param[i] = r.x;
+}
+
+// One element's step, once for every kernel (this one, and the generated kernels that update several
+// parameters in one dispatch): the new parameter and velocity from the old ones and the gradient.
+fn sgd_update(x: f32, grad: f32, v0: f32, q: P) -> vec2f {
+  var g = grad + q.weight_decay * x;
+  var v = 0.0;
   if (q.momentum != 0.0) {
-    var v = g;
-    if (q.first == 0u) { v = q.momentum * velocity[i] + (1.0 - q.dampening) * g; }
-    velocity[i] = v;
+    v = g;
+    if (q.first == 0u) { v = q.momentum * v0 + (1.0 - q.dampening) * g; }
     g = select(v, g + q.momentum * v, q.nesterov != 0u);
   }
-  param[i] = x - q.lr * g;
+  return vec2f(x - q.lr * g, v);
 }
 
 // #import common

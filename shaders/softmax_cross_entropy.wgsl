@@ -47,11 +47,33 @@ fn softmax_cross_entropy_fwd(@builtin(local_invocation_index) t: u32) {
 fn softmax_cross_entropy_vjp(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = invocation(gid, nwg);
   if (i >= p.n) { return; }
-  let ms = row_max_sum(i);
-  let g = dy[0] / f32(p.n);
-  let l = label(i);
+  row_grad(i, row_max_sum(i), label(i), dy[0] / f32(p.n));
+}
+
+// Row i of dx from its max and sum (row_max_sum), its label (p.c: left out) and dy[0] / N.
+fn row_grad(i: u32, ms: vec2f, l: u32, g: f32) {
   for (var j = 0u; j < p.c; j++) { dx[i * p.c + j] = select(exp_ieee(logits[i * p.c + j] - ms.x) / ms.y * g, 0.0, l == p.c); }
   if (l < p.c) { dx[i * p.c + l] -= g; }
+}
+
+// The forward and the VJP in one dispatch, launched as the forward (one workgroup): each row's max,
+// sum and label are found once for both. Run when both are pending in one plan (src/fusion.ts).
+@compute @workgroup_size(WG)
+fn softmax_cross_entropy_fwd_vjp(@builtin(local_invocation_index) t: u32) {
+  let g = dy[0] / f32(p.n);
+  var total = 0.0;
+  for (var i = t; i < p.n; i += WG * 64u) {
+    var chunk = 0.0;
+    for (var r = i; r < min(p.n, i + WG * 64u); r += WG) {
+      let ms = row_max_sum(r);
+      let l = label(r);
+      if (l < p.c) { chunk += (ms.x - logits[r * p.c + l]) + log_ieee(ms.y); }
+      row_grad(r, ms, l, g);
+    }
+    total += chunk;
+  }
+  let sum = tree_sum(t, total);
+  if (t == 0u) { y[0] = sum / f32(p.n); }
 }
 // #import common
 // #import reduce

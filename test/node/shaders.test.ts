@@ -14,7 +14,7 @@ import { currentBackend } from '../../src/device.ts';
 import { WORKGROUP } from '../../src/ops/params.ts';
 import { registry, updates } from '../../src/ops/registry.ts';
 import { updateBindings } from '../../src/ops/update.ts';
-import { entryPoint, kernelBindings } from '../../src/ops/spec.ts';
+import { entryPoint, fwdVjpBindings, kernelBindings } from '../../src/ops/spec.ts';
 import { CHECK_FINITE } from '../../src/backend/webgpu/checks.ts';
 
 // Every shader against its spec, without a GPU: one file per op, its entry points, and for each entry
@@ -52,10 +52,11 @@ describe('shaders', () => {
     const entries = reflect.entry.compute.map((e) => e.name).sort();
     const kinds = spec.vjp ? (['fwd', 'vjp'] as const) : (['fwd'] as const);
     const variants = spec.gpu.variants?.names ?? [undefined]; // each variant has its own entry points
-    expect(entries).toEqual(variants.flatMap((v) => kinds.map((k) => entryPoint(spec, k, v))).sort());
+    const fused = spec.fwdVjp ? [`${name}_fwd_vjp`] : []; // the forward and VJP in one dispatch
+    expect(entries).toEqual([...variants.flatMap((v) => kinds.map((k) => entryPoint(spec, k, v))), ...fused].sort());
     const bindings = kernelBindings(spec);
     for (const entry of reflect.entry.compute) {
-      const want = entry.name.endsWith('_fwd') ? bindings.fwd : bindings.vjp;
+      const want = entry.name.endsWith('_fwd_vjp') ? fwdVjpBindings(spec) : entry.name.endsWith('_fwd') ? bindings.fwd : bindings.vjp;
       expect(resources(entry), entry.name).toEqual(want.map(({ name, binding, type }) => ({ name, binding, type, group: 0 })));
     }
   });
@@ -123,7 +124,7 @@ describe('shader sources', () => {
 
   it('the vite plugin builds from the files as they are at build time', async () => {
     const { tmp, dir, edit } = copyOfShaders();
-    edit('relu.wgsl', 'y[i] = select(', '  y[i] = 42.0; // edited a moment ago');
+    edit('relu.wgsl', 'y[i] = relu_f(', '  y[i] = 42.0; // edited a moment ago');
     writeFileSync(join(tmp, 'entry.js'), `export { shaderSources } from 'virtual:chainrule/shaders';\n`);
     const out = await build({
       configFile: false,
@@ -236,7 +237,7 @@ describe('shader sources on WebGPU', () => {
 
   it('a broken kernel file fails with no manual step: a ShaderError naming the file, line and column, with the line', async () => {
     const { tmp, dir, edit } = copyOfShaders();
-    const line = edit('relu.wgsl', 'y[i] = select(', '  y[i] = select(x[i], 0.0, x[i] < not_a_value);');
+    const line = edit('relu.wgsl', 'y[i] = relu_f(', '  y[i] = select(x[i], 0.0, x[i] < not_a_value);');
     const error = await compileError(buildShaders(dir, { root: tmp }), 'relu');
     expect(error).toBeInstanceOf(cr.ShaderError);
     expect(error.message).toMatch(
