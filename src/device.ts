@@ -63,7 +63,13 @@ export interface DeviceInfo {
   /** Whether plans fuse (init's fuse). */
   fuse: boolean;
   /** Limits that decide what fits: largest storage binding, workgroups per dimension. */
-  limits: { maxStorageBufferBindingSize: number; maxComputeWorkgroupsPerDimension: number; maxBufferSize: number };
+  limits: {
+    maxStorageBufferBindingSize: number;
+    maxComputeWorkgroupsPerDimension: number;
+    maxBufferSize: number;
+    /** Storage buffers one kernel binds: fused optimizer updates bind several parameters' each. */
+    maxStorageBuffersPerShaderStage: number;
+  };
   verify: boolean;
   /** Why the CPU reference computes ('' on WebGPU): no adapter and what was missing, asked for, or init() not called yet. */
   reason: string;
@@ -112,6 +118,7 @@ export async function init(options: InitOptions = {}): Promise<DeviceInfo> {
       limits: {
         maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
         maxComputeWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
+        maxStorageBuffersPerShaderStage: device.limits.maxStorageBuffersPerShaderStage,
         maxBufferSize: device.limits.maxBufferSize,
       },
       verify: verifying,
@@ -151,12 +158,32 @@ export function tuning(): Tuned[] {
   return backend instanceof WebGpuBackend ? backend.tuning() : [];
 }
 
-/** Asks for the adapter's largest storage binding and buffer, so big tensors fit where the hardware allows. */
+/** A kernel the fusion pass generated: the ops it runs (a VJP marked '), and its WGSL. */
+export interface FusedKernel {
+  /** As profiles name it: fused:matmul+add+relu, fused:sgdx4. */
+  readonly kernel: string;
+  readonly ops: readonly string[];
+  readonly wgsl: string;
+}
+
+/**
+ * The kernels fusion generated on the current WebGPU device so far (each once, however often it
+ * ran), with their ops and code; empty on the CPU reference, which never fuses.
+ */
+export function fusedKernels(): FusedKernel[] {
+  if (!(backend instanceof WebGpuBackend)) return [];
+  return backend.kernels.generatedSources().map(({ name, source }) => ({ kernel: `fused:${name}`, ops: name.split('+'), wgsl: source.code }));
+}
+
+/** Asks for the adapter's largest storage binding and buffer (big tensors fit where the hardware allows), and its most bindings per kernel. */
 function requiredLimits(adapter: GPUAdapter): Record<string, number> {
   return {
     maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
     maxBufferSize: adapter.limits.maxBufferSize,
     maxComputeWorkgroupsPerDimension: adapter.limits.maxComputeWorkgroupsPerDimension,
+    // Fused optimizer updates bind several parameters' buffers in one dispatch.
+    maxStorageBuffersPerShaderStage: adapter.limits.maxStorageBuffersPerShaderStage,
+    maxUniformBuffersPerShaderStage: adapter.limits.maxUniformBuffersPerShaderStage,
   };
 }
 
@@ -203,7 +230,12 @@ function cpuInfo(reason: string): DeviceInfo {
     architecture: '',
     description: 'CPU reference (typed arrays in JavaScript)',
     software: true,
-    limits: { maxStorageBufferBindingSize: Infinity, maxComputeWorkgroupsPerDimension: Infinity, maxBufferSize: Infinity },
+    limits: {
+      maxStorageBufferBindingSize: Infinity,
+      maxComputeWorkgroupsPerDimension: Infinity,
+      maxBufferSize: Infinity,
+      maxStorageBuffersPerShaderStage: Infinity,
+    },
     verify: verifying,
     checkNumerics: numerics,
     fuse: fusing,

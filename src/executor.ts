@@ -2,7 +2,8 @@
  * The executor: computes pending values as one plan on the current device, frees what no one will
  * read, applies optimizer updates in place, and reads values back in order.
  */
-import type { Backend, CheckSite, KernelCall, Storage } from './backend/backend.ts';
+import type { Backend, CheckSite, FusedRef, FusedStep, KernelCall, Lane, Storage, UpdateItem } from './backend/backend.ts';
+import { fuse, type Unit } from './fusion.ts';
 import { cpu } from './backend/cpu.ts';
 import { backendFor, checksNumerics, currentBackend, isFusing, isVerifying } from './device.ts';
 import { isFloat, type Values } from './dtype.ts';
@@ -53,16 +54,34 @@ export function realize(targets: readonly Value[], options: PlanOptions = {}): v
       transfers?.set(v, moved);
       return moved;
     };
-  let next = 0;
+  const fusing = isFusing() && !!backend.runFused;
+  const units: Unit[] = fusing
+    ? fuse(order, (v) => backendFor(v.dtype) === backend && !viewOf(v.node!), backend.maxStorageBuffers)
+    : order.map((value) => ({ kind: 'node', value }));
+  const done = new Set<Value>();
+  const plan: Plan = { wanted, storageFor, verify, numerics, done };
   try {
-    for (; next < order.length; next++) run(order[next], wanted, storageFor, verify, numerics);
+    for (const unit of units) {
+      if (unit.kind === 'node') run(unit.value, plan);
+      else if (unit.kind === 'pair') runPair(unit.fwd, unit.vjp, plan);
+      else runFused(unit.anchor, unit.members, plan);
+    }
   } catch (e) {
-    for (const v of order.slice(next)) markFailed(v, e as Error);
+    for (const v of order) if (!done.has(v)) markFailed(v, e as Error);
     throw e;
   } finally {
     backend.endPlan();
   }
   for (const v of order) if (v.storage && v.isLeaf) v.node = null;
+}
+
+/** What the units of one plan share: its targets, where values live, its checks, and what is done. */
+interface Plan {
+  readonly wanted: ReadonlySet<Value>;
+  readonly storageFor: (b: Backend) => (v: Value) => Storage;
+  readonly verify: boolean;
+  readonly numerics: boolean;
+  readonly done: Set<Value>;
 }
 
 /** The kernel call that computes `node` into a value of `out`'s shape, from the given storages. */
@@ -72,50 +91,128 @@ export function kernelCall(node: Node, out: Value, storageOf: (v: Value) => Stor
 }
 
 /** Computes one node and frees what no one will read again. */
-function run(v: Value, wanted: ReadonlySet<Value>, storageFor: (b: Backend) => (v: Value) => Storage, verify: boolean, numerics: boolean): void {
+function run(v: Value, plan: Plan): void {
   const node = v.node!;
   if (v.readVersions) checkVersions(v);
   const b = backendFor(v.dtype);
   b.checkSize(node.op.name, v);
+  const storageOf = plan.storageFor(b);
   const source = viewOf(node);
   if (source) {
     // A kernel that only copies: the output shares its source's storage (a view; an in-place
     // update copies a shared storage first, so neither sees the other change).
-    const s = storageFor(b)(source);
+    const s = storageOf(source);
     v.storage = s.backend.share(s);
-    v.computed = true;
-  } else compute(v, node, b, wanted, storageFor(b), verify, numerics);
-  for (const r of node.reads) {
+  } else {
+    const site = node.op.validates && b !== cpu ? checkSite(node) : undefined;
+    v.storage = b.run(kernelCall(node, v, storageOf, { lane: laneOf(v, plan), site }));
+    checked(v, b, plan);
+  }
+  finish(v, plan);
+}
+
+/** The pool lane of a value a plan computes: gradients, results and targets outlive the plan. */
+function laneOf(v: Value, plan: Plan): Lane {
+  return v.keep === 'grad' ? 'grad' : plan.wanted.has(v) || v.keep === 'result' ? 'loose' : 'plan';
+}
+
+/** Marks v computed and frees what no one will read again: its reads at their last use, and v if disposed. */
+function finish(v: Value, plan: Plan): void {
+  v.computed = true;
+  plan.done.add(v);
+  for (const r of v.node!.reads) {
     r.uses = Math.max(0, r.uses - 1); // a recomputed value's reads were counted down once already
-    if (!wanted.has(r) && r.freeable) free(r);
+    if (!plan.wanted.has(r) && r.freeable) free(r);
   }
   if (v.disposed && v.uses === 0) free(v); // disposed while pending: it was computed for its readers
 }
 
-/** Runs a node's kernel into v, guarded for NaN (numerics) and noted for checking against the CPU (verify). */
-function compute(v: Value, node: Node, b: Backend, wanted: ReadonlySet<Value>, storageOf: (v: Value) => Storage, verify: boolean, numerics: boolean): void {
-  const lane = v.keep === 'grad' ? 'grad' : wanted.has(v) || v.keep === 'result' ? 'loose' : 'plan';
-  const site = node.op.validates && b !== cpu ? checkSite(node) : undefined;
-  v.storage = b.run(kernelCall(node, v, storageOf, { lane, site }));
-  v.computed = true;
-  if (numerics && isFloat(v.dtype)) {
+/**
+ * Runs an op's forward and its VJP for input 0 as one kernel (spec.fwdVjp), where the device can;
+ * the values and checks are those of the two nodes run apart.
+ */
+function runPair(fwd: Value, vjp: Value, plan: Plan): void {
+  for (const v of [fwd, vjp]) if (v.readVersions) checkVersions(v);
+  const b = backendFor(fwd.dtype);
+  const storageOf = plan.storageFor(b);
+  const site = fwd.node!.op.validates ? checkSite(fwd.node!) : undefined;
+  const [y, dx] = b.runFwdVjp!(
+    kernelCall(fwd.node!, fwd, storageOf, { lane: laneOf(fwd, plan), site }),
+    kernelCall(vjp.node!, vjp, storageOf, { lane: laneOf(vjp, plan) }),
+  );
+  fwd.storage = y;
+  vjp.storage = dx;
+  for (const v of [fwd, vjp]) checked(v, b, plan, `${fwd.node!.op.name}_fwd_vjp`);
+  for (const v of [fwd, vjp]) finish(v, plan);
+}
+
+/**
+ * Runs an anchor (matmul) and elementwise members as one generated kernel. A member's value is
+ * written only if something reads it after the kernel (a later node, a target, backward(), a
+ * gradient or result); verify and numerics modes write every value, so each is checked as its own
+ * node would be.
+ */
+function runFused(anchor: Value | undefined, members: readonly Value[], plan: Plan): void {
+  const all = [...(anchor ? [anchor] : []), ...members];
+  for (const v of all) if (v.readVersions) checkVersions(v);
+  const b = backendFor(all[0].dtype);
+  for (const v of all) b.checkSize(v.node!.op.name, v);
+  const storageOf = plan.storageFor(b);
+  const inside = new Map<Value, number>(); // reads of each value by the kernel's own members
+  for (const m of members) for (const r of m.node!.reads) inside.set(r, (inside.get(r) ?? 0) + 1);
+  const materialize = plan.verify || plan.numerics;
+  const written = (v: Value) => materialize || plan.wanted.has(v) || v.keep !== 'plan' || v.awaitsBackward || v.uses > (inside.get(v) ?? 0);
+  const inputs: Value[] = [];
+  const ref = (r: Value): FusedRef => {
+    if (r === anchor) return { anchor: true };
+    const step = members.indexOf(r);
+    if (step >= 0) return { step };
+    if (!inputs.includes(r)) inputs.push(r);
+    return { input: inputs.indexOf(r) };
+  };
+  const steps = members.map((m): FusedStep => {
+    const { op, kind, wrt, reads } = m.node!;
+    return { op, kind, wrt, args: reads.map(ref), lane: written(m) ? laneOf(m, plan) : undefined };
+  });
+  const anchorWritten = !!anchor && written(anchor);
+  const out = b.runFused!({
+    anchor: anchor && kernelCall(anchor.node!, anchor, storageOf, { lane: laneOf(anchor, plan) }),
+    anchorWritten,
+    shape: members[0].shape,
+    inputs: inputs.map((v) => ({ storage: storageOf(v), meta: v })),
+    steps,
+  });
+  if (anchor && out.anchor) anchor.storage = out.anchor;
+  members.forEach((m, k) => {
+    if (out.steps[k]) m.storage = out.steps[k]!;
+  });
+  const kernel = `fused:${[...(anchor ? [anchor] : []), ...members].map((v) => `${v.node!.op.name}${v.node!.kind === 'vjp' ? "'" : ''}`).join('+')}`;
+  for (const v of all) if (v.storage) checked(v, b, plan, kernel);
+  for (const v of all) finish(v, plan);
+}
+
+/** After a value's kernel: the numerics guard, and (verify) its reads and output kept for checking against the CPU. */
+function checked(v: Value, b: Backend, plan: Plan, fusedIn?: string): void {
+  const node = v.node!;
+  if (plan.numerics && isFloat(v.dtype)) {
     const guard = numericsSite(node, v);
-    const found = b.checkFinite(v.storage, sizeOf(v.shape), guard);
+    const found = b.checkFinite(v.storage!, sizeOf(v.shape), guard);
     if (found) throw guard.explain(found);
   }
-  if (verify && b !== cpu) {
-    // Keep this node's reads and output (shared, so the frees below cannot recycle them) for verifyPending.
-    const values = new Map<Value, Storage>([[v, b.share(v.storage)]]);
+  if (plan.verify && b !== cpu) {
+    // Keep this node's reads and output (shared, so the frees cannot recycle them) for verifyPending.
+    const storageOf = plan.storageFor(b);
+    const values = new Map<Value, Storage>([[v, b.share(v.storage!)]]);
     for (const r of node.reads) {
       const s = storageOf(r);
       values.set(r, s.backend.share(s));
     }
-    unverified.push({ value: v, node, values });
+    unverified.push({ value: v, node, values, fusedIn });
   }
 }
 
 /** The read whose values a node's output is, unchanged (spec.identity), or undefined: it runs a kernel. */
-function viewOf(node: Node): Value | undefined {
+export function viewOf(node: Node): Value | undefined {
   const identity = node.op.identity;
   if (!identity || !isFusing()) return undefined;
   if (node.kind === 'fwd') return identity.fwd ? node.reads[0] : undefined;
@@ -219,6 +316,8 @@ function takeRoots(): Value[] {
 export function applyUpdates(updates: readonly Update[]): void {
   const readers = pendingReaders(updates.flatMap((u) => [u.param, ...u.state]));
   realize([...updates.flatMap((u) => [u.param, u.grad, ...u.state]), ...takeRoots()], { also: readers });
+  // Updates of one kind with the same hyperparameters go to the device together (one dispatch, fused).
+  const batches = new Map<string, { b: Backend; spec: AnyUpdateSpec; hyper: unknown; items: UpdateItem[] }>();
   for (const u of updates) {
     const b = backendFor(u.param.dtype);
     // Made before init() picked the device: move it once.
@@ -228,9 +327,13 @@ export function applyUpdates(updates: readonly Update[]): void {
     };
     // Shared (a detach(), a stateDict()): copy first, so what was read before this step keeps its value.
     const own = (v: Value): Storage => (v.storage = b.own(onDevice(v)));
-    b.update(u.spec, u.hyper, sizeOf(u.param.shape), onDevice(u.grad), own(u.param), u.state.map(own));
-    for (const v of [u.param, ...u.state]) v.version++;
+    const key = `${b.name}|${u.spec.name}|${JSON.stringify(u.hyper)}`;
+    let batch = batches.get(key);
+    if (!batch) batches.set(key, (batch = { b, spec: u.spec, hyper: u.hyper, items: [] }));
+    batch.items.push({ n: sizeOf(u.param.shape), grad: onDevice(u.grad), param: own(u.param), state: u.state.map(own) });
   }
+  for (const { b, spec, hyper, items } of batches.values()) b.update(spec, hyper, items, isFusing());
+  for (const u of updates) for (const v of [u.param, ...u.state]) v.version++;
   currentBackend().endPlan();
 }
 

@@ -2,7 +2,19 @@
  * chainrule: tensors, reverse-mode autograd with a forward and a VJP per op, an independent CPU
  * reference for every op, and numerical gradient checks. See README.md for the tour.
  */
-export { init, deviceInfo, dispose, tuning, DeviceError, type DeviceInfo, type DeviceName, type InitOptions, type Tuned } from './device.ts';
+export {
+  init,
+  deviceInfo,
+  dispose,
+  tuning,
+  fusedKernels,
+  DeviceError,
+  type DeviceInfo,
+  type DeviceName,
+  type FusedKernel,
+  type InitOptions,
+  type Tuned,
+} from './device.ts';
 export { sync } from './executor.ts';
 export { stats, resetStats, type Stats } from './stats.ts';
 export { memory, type MemoryReport, type MemoryByOrigin } from './memory.ts';

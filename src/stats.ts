@@ -2,6 +2,12 @@
 export interface Stats {
   /** Kernel launches. */
   dispatches: number;
+  /**
+   * Bytes of the storage buffers kernels bind to read, and to write (an update's parameter counts
+   * as written): what a step moves through memory at most. Fusion keeps intermediates in registers.
+   */
+  kernelBytesRead: number;
+  kernelBytesWritten: number;
   /** Command buffers handed to the GPU queue (plans realized in one JavaScript task share one; one per readback). */
   submits: number;
   /** Copies of a value back to the host (`await t.data()`). */
@@ -21,6 +27,8 @@ export interface Stats {
 
 export const counters: Stats = {
   dispatches: 0,
+  kernelBytesRead: 0,
+  kernelBytesWritten: 0,
   submits: 0,
   readbacks: 0,
   bytesUploaded: 0,
@@ -37,7 +45,16 @@ export function stats(): Stats {
   return { ...counters };
 }
 
-/** Zeroes the event counters (dispatches, submits, readbacks, bytes moved); gauges are kept. */
+/** Zeroes the event counters (dispatches, kernel bytes, submits, readbacks, bytes moved); gauges are kept. */
 export function resetStats(): void {
-  Object.assign(counters, { dispatches: 0, submits: 0, readbacks: 0, bytesUploaded: 0, bytesRead: 0, bindGroups: 0 });
+  Object.assign(counters, {
+    dispatches: 0,
+    kernelBytesRead: 0,
+    kernelBytesWritten: 0,
+    submits: 0,
+    readbacks: 0,
+    bytesUploaded: 0,
+    bytesRead: 0,
+    bindGroups: 0,
+  });
 }

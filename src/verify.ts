@@ -18,6 +18,8 @@ export interface Computed {
   readonly value: Value;
   readonly node: Node;
   readonly values: Map<Value, Storage>;
+  /** The generated kernel that computed it with others (fusion), e.g. fused:matmul+add+relu. */
+  readonly fusedIn?: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function verifyNodes(computed: readonly Computed[]): Promise<void> 
     if (!h) host.set(s, (h = cpu.upload(await s.backend.read(s, meta))));
     return h;
   };
-  for (const { value, node, values } of computed) {
+  for (const { value, node, values, fusedIn } of computed) {
     const reads = await Promise.all(node.reads.map((r) => onCpu(values.get(r)!, r)));
     const { op, kind, wrt, attrs, inputs } = node;
     const want = cpu.peek(cpu.run({ op, kind, wrt, attrs, reads, readMetas: node.reads, inputs, out: value }))!;
@@ -45,7 +47,8 @@ export async function verifyNodes(computed: readonly Computed[]): Promise<void> 
       if (bad || e > worst) [worst, at] = [bad ? Infinity : e, i];
     }
     if (worst > VERIFY_TOL) {
-      const kernel = kind === 'fwd' ? `${op.name}_fwd` : `${op.name}_vjp (input ${wrt})`;
+      const own = kind === 'fwd' ? `${op.name}_fwd` : `${op.name}_vjp (input ${wrt})`;
+      const kernel = fusedIn ? `${own} (inside ${fusedIn})` : own;
       const args = node.reads.map((r) => formatShape(r.shape)).join(', ');
       throw new VerifyError(
         `verify: ${kernel} -> ${formatShape(value.shape)} differs from the CPU reference: max error ${worst.toExponential(2)} ` +

@@ -2,7 +2,7 @@
 // headless-Chrome suite (test/gpu-suite/): each kernel against the CPU reference on the same
 // float32 inputs. Returns errors; the caller asserts them.
 import { applyUpdates, trackReaders } from '../src/executor.ts';
-import { apply, applyVjp as vjpOf } from '../src/tensor.ts';
+import { apply, applyVjp as vjpOf, realizeAll } from '../src/tensor.ts';
 import type { AnyOpSpec, SpecialCase, TestCase } from '../src/ops/spec.ts';
 import type { AnyUpdateSpec } from '../src/ops/update.ts';
 import { fromValues, zeros, type Tensor } from '../src/tensor.ts';
@@ -45,6 +45,41 @@ export async function checkCase(spec: AnyOpSpec, c: TestCase<unknown>, i: number
     out.push({ kernel: `${spec.name}_vjp (input ${wrt})`, error: maxError(await dx.data(), wantDx.data), shapeOk: sameShape(dx.shape, wantDx.shape) });
   }
   return out;
+}
+
+/**
+ * One test case of an op fused with its neighbours, as a step's plan runs it: each float input
+ * passes through x * 1 and the output through y * 1 (elementwise neighbours that a generated kernel
+ * takes in, and exact), the cotangent through dy * 1 and each VJP's result through dx * 1; all are
+ * computed in one plan, then checked against the CPU reference's forward and VJPs, as checkCase.
+ */
+export async function checkFused(spec: AnyOpSpec, c: TestCase<unknown>, i: number): Promise<KernelError[]> {
+  const args = toFloat32(randomInputs(spec, c, 7000 + i));
+  const x = args.map((a, k) => fromValues(a.data, a.shape, spec.inputs[k].differentiable && a.dtype !== 'int32'));
+  const y = apply(
+    spec,
+    x.map((t, k) => (t.dtype === 'int32' || spec.inputs[k].dtype === 'int32' ? t : t.mul(1))),
+    c.attrs ?? {},
+  );
+  const want = runForward(spec, args, c.attrs);
+  const dy = { shape: want.shape, dtype: 'float32' as const, data: Float32Array.from(randomCotangent(want.data.length, 8000 + i)) };
+  const g = fromValues(dy.data, dy.shape).mul(1);
+  const out = y.mul(1);
+  const grads = spec.inputs.map((input, wrt) => (input.differentiable && args[wrt].dtype !== 'int32' ? vjpOf(y, wrt, g).mul(1) : null));
+  realizeAll([out, ...grads.filter((d): d is Tensor => d !== null)]); // one plan: the forward and every VJP
+  const errors: KernelError[] = [
+    { kernel: `${spec.name}_fwd (fused)`, error: maxError(await out.data(), want.data), shapeOk: sameShape(out.shape, want.shape) },
+  ];
+  for (const [wrt, dx] of grads.entries()) {
+    if (!dx) continue;
+    const wantDx = runVjp(spec, args, c.attrs, dy, wrt);
+    errors.push({
+      kernel: `${spec.name}_vjp (input ${wrt}, fused)`,
+      error: maxError(await dx.data(), wantDx.data),
+      shapeOk: sameShape(dx.shape, wantDx.shape),
+    });
+  }
+  return errors;
 }
 
 /**

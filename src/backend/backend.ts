@@ -4,6 +4,7 @@
  */
 import type { Values } from '../dtype.ts';
 import type { AnyOpSpec, Meta } from '../ops/spec.ts';
+import type { Shape } from '../shape.ts';
 import type { AnyUpdateSpec } from '../ops/update.ts';
 
 /** Where a tensor's value lives; opaque outside its backend. */
@@ -52,6 +53,47 @@ export interface KernelCall {
   readonly site?: CheckSite;
 }
 
+/** What a step of a fused kernel reads: an input of the kernel, an earlier step's value, or the anchor's output. */
+export type FusedRef = { readonly input: number } | { readonly step: number } | { readonly anchor: true };
+
+/** One elementwise op in a fused kernel: its forward or VJP on `args` (in kernelReads order). */
+export interface FusedStep {
+  readonly op: AnyOpSpec;
+  readonly kind: 'fwd' | 'vjp';
+  readonly wrt: number;
+  readonly args: readonly FusedRef[];
+  /** Written out, into this lane, when its value is read after the kernel; else it lives in registers only. */
+  readonly lane?: Lane;
+}
+
+/**
+ * Several ops as one generated kernel (src/backend/webgpu/fused.ts): an optional anchor (a kernel
+ * that stores through emit(), matmul), then elementwise steps on values of `shape`, element by
+ * element. Inputs are read at their own shape, broadcast to `shape` as a trailing block.
+ */
+export interface FusedCall {
+  readonly anchor?: KernelCall;
+  /** Whether the anchor's own output is written (read after the kernel). */
+  readonly anchorWritten: boolean;
+  readonly shape: Shape;
+  readonly inputs: readonly { readonly storage: Storage; readonly meta: Meta }[];
+  readonly steps: readonly FusedStep[];
+}
+
+/** What a fused kernel wrote: the anchor's output and each step's, where written. */
+export interface FusedOutputs {
+  readonly anchor?: Storage;
+  readonly steps: readonly (Storage | undefined)[];
+}
+
+/** One parameter's optimizer update: `n` elements of param and state rewritten in place from grad. */
+export interface UpdateItem {
+  readonly n: number;
+  readonly grad: Storage;
+  readonly param: Storage;
+  readonly state: readonly Storage[];
+}
+
 /** Which part of a step a kernel belongs to. */
 export type Phase = 'forward' | 'backward' | 'update' | 'check';
 
@@ -78,10 +120,16 @@ export interface Backend {
   /** Computes (or, on a GPU, encodes) one kernel; returns the output's storage. */
   run(call: KernelCall): Storage;
   /**
-   * Runs an optimizer update in place (or, on a GPU, encodes it): rewrites the param and state
-   * storages from grad. `n` is the number of elements of the parameter.
+   * Runs an optimizer update of each parameter in place (or, on a GPU, encodes it): rewrites the
+   * param and state storages from grad. `fuse`: a GPU may update several parameters in one dispatch.
    */
-  update(spec: AnyUpdateSpec, hyper: unknown, n: number, grad: Storage, param: Storage, state: readonly Storage[]): void;
+  update(spec: AnyUpdateSpec, hyper: unknown, items: readonly UpdateItem[], fuse: boolean): void;
+  /** Storage buffers one kernel may bind (a fused kernel binds one per input and output). */
+  readonly maxStorageBuffers?: number;
+  /** Runs several kernels as one generated kernel (a GPU; the CPU reference never fuses). */
+  runFused?(call: FusedCall): FusedOutputs;
+  /** Runs an op's forward and its VJP for input 0 in one kernel (spec.fwdVjp): [y, dx]. */
+  runFwdVjp?(fwd: KernelCall, vjp: KernelCall): [Storage, Storage];
   /**
    * Starts timing every kernel (the profiler); says how: GPU timestamp queries, the CPU's clock, or
    * not at all (a GPU without timestamp-query: kernels are counted, not timed).

@@ -56,15 +56,17 @@ export const cpu: Backend = {
     profiling = null;
     return times;
   },
-  update(spec, hyper, _n, grad, param, state) {
+  update(spec, hyper, items) {
     const values = (s: Storage) => {
       assert(s instanceof CpuStorage && !(s.values instanceof Int32Array), `${spec.name}: an update reads float values on the CPU`);
       return s.values;
     };
-    const t0 = profiling ? performance.now() : 0;
-    spec.step(values(param), values(grad), state.map(values), hyper);
-    const bytes = [grad, param, ...state].reduce((n, s) => n + s.bytes, 0);
-    profiling?.push({ kernel: `${spec.name}_step`, op: spec.name, phase: 'update', workgroups: 0, bytes, ms: performance.now() - t0 });
+    for (const { grad, param, state } of items) {
+      const t0 = profiling ? performance.now() : 0;
+      spec.step(values(param), values(grad), state.map(values), hyper);
+      const bytes = [grad, param, ...state].reduce((n, s) => n + s.bytes, 0);
+      profiling?.push({ kernel: `${spec.name}_step`, op: spec.name, phase: 'update', workgroups: 0, bytes, ms: performance.now() - t0 });
+    }
   },
   flush() {},
   endPlan() {},

@@ -1,11 +1,13 @@
 /** The WebGPU backend: runs kernels on GPU buffers in one command encoder per plan, pools buffers, reads values back. */
 import { dtypeOf, type DType, type Values } from '../dtype.ts';
 import { assert, fail, GpuError, OpError } from '../errors.ts';
-import { kernelReads, type Meta } from '../ops/spec.ts';
+import { fwdVjpBindings, kernelReads, type Meta } from '../ops/spec.ts';
 import { Params, WORKGROUP, type Dispatch } from '../ops/params.ts';
 import { formatShape, sizeOf } from '../shape.ts';
 import { counters } from '../stats.ts';
-import type { Backend, CheckSite, KernelCall, KernelTime, Lane, Phase, Storage } from './backend.ts';
+import type { Backend, CheckSite, FusedCall, FusedOutputs, KernelCall, KernelTime, Lane, Phase, Storage, UpdateItem } from './backend.ts';
+import { generateFused, generateUpdates, type Generated } from './webgpu/fused.ts';
+import { shaderSources } from 'virtual:chainrule/shaders';
 import { Timestamps } from './webgpu/timestamps.ts';
 import { BufferUsage } from './webgpu/gpu.ts';
 import { Kernels, type Kernel } from './webgpu/kernels.ts';
@@ -16,6 +18,11 @@ import { CHECK_FINITE, Checks, firstFound, SLOT_BINDING } from './webgpu/checks.
 import { Autotune, timeRuns, type TuneOptions, type Tuned } from './webgpu/autotune.ts';
 
 type Found = NonNullable<ReturnType<typeof firstFound>>;
+
+/** An update whose state buffers are empty (SGD without momentum): a fused kernel binds none of them. */
+function isStateless(u: UpdateItem): boolean {
+  return u.state.length > 0 && u.state.every((s) => s.bytes === 0);
+}
 
 /** A site for a checked dispatch that came without one (never from the executor): names only the op. */
 function unexplained(op: string): CheckSite {
@@ -68,6 +75,10 @@ export class WebGpuBackend implements Backend {
   readonly #checks: Checks;
   readonly #staging: Staging;
   readonly #tune: Autotune;
+  // Generated kernels by their structure (fusion): the code is built once per structure.
+  readonly #generated = new Map<string, Generated>();
+  // Bound where a fused kernel's anchor output is not written (its binding must exist).
+  #unused: GPUBuffer | null = null;
   // While profiling: the timestamp queries (when the device has them), or the kernels counted untimed.
   #profile: { timestamps: Timestamps | null; untimed: KernelTime[] } | null = null;
   // Error slots read without waiting (#drain), in order; the next read or sync looks at them.
@@ -107,6 +118,10 @@ export class WebGpuBackend implements Backend {
     });
   }
 
+  get maxStorageBuffers(): number {
+    return this.device.limits.maxStorageBuffersPerShaderStage;
+  }
+
   get limits(): GPUSupportedLimits {
     return this.device.limits;
   }
@@ -134,9 +149,7 @@ export class WebGpuBackend implements Backend {
     const variant = this.#variant(call);
     const dispatch = this.#launch(call, variant);
     const kernel = this.kernels.get(op, kind, dispatch.constants, variant);
-    const bytes = sizeOf(out.shape) * 4;
-    const y = new GpuStorage(this, this.#acquire(bytes, lane), bytes, out.dtype);
-    counters.liveTensors++;
+    const y = this.#output(out, lane);
     // The kernel's bindings by name: what it reads (kernelReads), its output, params and error slot.
     const byName = new Map<string, GpuStorage | GPUBuffer>(kernelReads(op, kind).map((r, k) => [r.name, reads[k] as GpuStorage]));
     byName.set(kind === 'fwd' ? 'y' : 'dx', y);
@@ -226,15 +239,143 @@ export class WebGpuBackend implements Backend {
     return undefined;
   }
 
-  update(spec: AnyUpdateSpec, hyper: unknown, n: number, grad: Storage, param: Storage, state: readonly Storage[]): void {
+  update(spec: AnyUpdateSpec, hyper: unknown, items: readonly UpdateItem[], fuse: boolean): void {
     const kernelOf = (span: string) => this.kernels.entry(spec.name, `${spec.name}_step`, () => updateBindings(spec), { SPAN: Number(span) });
-    const groupsOf = (span: string) => Math.ceil(Math.ceil(n / Number(span)) / WORKGROUP);
-    const params = spec.params(n, hyper).bytes();
-    const bytes = new Map(updateBindings(spec).map((b) => [b.name, n * 4]));
-    const time = (span: string, bound: number) => this.#timeKernel(spec.name, kernelOf(span), groupsOf(span), params, bytes, bound);
-    const span = this.#tune.choose(spec.name, `${spec.name}_step`, SPANS, [{ shape: [n], dtype: 'float32' }], time);
-    const uniform = this.#updateUniform(param as GpuStorage, spec.name, params);
-    this.#dispatch(spec.name, kernelOf(span), [uniform, grad as GpuStorage, param as GpuStorage, ...(state as GpuStorage[])], groupsOf(span), [], 'update');
+    const groupsOf = (n: number, span: string) => Math.ceil(Math.ceil(n / Number(span)) / WORKGROUP);
+    // Elements per invocation: measured on this device for each size class (autotune.ts).
+    const spanOf = (n: number) => {
+      const params = spec.params(n, hyper).bytes();
+      const bytes = new Map(updateBindings(spec).map((b) => [b.name, n * 4]));
+      const time = (span: string, bound: number) => this.#timeKernel(spec.name, kernelOf(span), groupsOf(n, span), params, bytes, bound);
+      return this.#tune.choose(spec.name, `${spec.name}_step`, SPANS, [{ shape: [n], dtype: 'float32' }], time);
+    };
+    const uniformOf = (u: UpdateItem) => this.#updateUniform(u.param as GpuStorage, spec.name, spec.params(u.n, hyper).bytes());
+    for (const chunk of fuse ? this.#updateChunks(items) : items.map((u) => [u])) {
+      const span = spanOf(Math.max(...chunk.map((u) => u.n)));
+      if (chunk.length === 1) {
+        const [u] = chunk;
+        const buffers = [uniformOf(u), u.grad, u.param, ...u.state] as (GpuStorage | GPUBuffer)[];
+        this.#dispatch(spec.name, kernelOf(span), buffers, groupsOf(u.n, span), [], 'update');
+        continue;
+      }
+      // Several parameters in one dispatch: each its own invocations, its own params (fused.ts).
+      const sizes = chunk.map((u) => u.n);
+      const stateless = chunk.map(isStateless);
+      const key = `update|${spec.name}|${sizes.join(',')}|${stateless.join(',')}|${span}`;
+      let gen = this.#generated.get(key);
+      if (!gen) this.#generated.set(key, (gen = generateUpdates(shaderSources, spec, sizes, stateless, Number(span))));
+      const buffers = chunk.flatMap((u) => [uniformOf(u), u.grad, u.param, ...(isStateless(u) ? [] : u.state)]) as (GpuStorage | GPUBuffer)[];
+      const threads = sizes.reduce((t, n) => t + Math.ceil(n / Number(span)), 0);
+      this.#dispatch(spec.name, this.kernels.generated(gen), buffers, Math.ceil(threads / WORKGROUP), [], 'update');
+    }
+  }
+
+  /**
+   * Parameters to update together, as many per dispatch as the device binds: storage buffers
+   * (grad, param, state) and uniforms (params) per shader stage. A buffer bound twice for writing
+   * (a state shared by two parameters) starts a new chunk: WebGPU forbids writable aliases.
+   */
+  #updateChunks(items: readonly UpdateItem[]): UpdateItem[][] {
+    const { maxStorageBuffersPerShaderStage: maxStorage, maxUniformBuffersPerShaderStage: maxUniforms } = this.device.limits;
+    const chunks: UpdateItem[][] = [];
+    let storage = 0;
+    let written = new Set<GPUBuffer>();
+    for (const u of items) {
+      const mine = [u.param, ...(isStateless(u) ? [] : u.state)].map((s) => (s as GpuStorage).buffer);
+      const last = chunks[chunks.length - 1];
+      if (!last || last.length >= maxUniforms || storage + 1 + mine.length > maxStorage || mine.some((b) => written.has(b))) {
+        chunks.push([u]);
+        written = new Set();
+        storage = 0;
+      } else last.push(u);
+      for (const b of mine) written.add(b);
+      storage += 1 + mine.length;
+    }
+    return chunks;
+  }
+
+  /**
+   * Runs several ops as one generated kernel (fusion.ts chose them): the anchor's launch (matmul's
+   * blocks, in the variant chosen for it) or one invocation per element, writing only the values
+   * read after it.
+   */
+  runFused(call: FusedCall): FusedOutputs {
+    const { anchor, shape, inputs, steps, anchorWritten } = call;
+    const variant = anchor ? this.#variant(anchor) : undefined;
+    const n = sizeOf(shape);
+    const dispatch: Dispatch = anchor ? this.#launch(anchor, variant) : { threads: n, params: new Params() };
+    const key = [
+      anchor ? `${anchor.op.name}_${anchor.kind}:${anchor.wrt}:${variant}:${anchorWritten}` : '-',
+      shape.join('x'),
+      inputs.map((x) => x.meta.shape.join('x')).join(','),
+      steps
+        .map(
+          (s) =>
+            `${s.op.name}_${s.kind}${s.wrt}(${s.args.map((r) => ('anchor' in r ? 'A' : 'step' in r ? `s${r.step}` : `i${r.input}`)).join(',')})${s.lane ? 'w' : ''}`,
+        )
+        .join(';'),
+    ].join('|');
+    let gen = this.#generated.get(key);
+    if (!gen) {
+      const structure = { anchor: anchor && { op: anchor.op, kind: anchor.kind, variant }, anchorWritten, shape, inputs: inputs.map((x) => x.meta), steps };
+      this.#generated.set(key, (gen = generateFused(shaderSources, structure)));
+    }
+    const kernel = this.kernels.generated(gen, dispatch.constants);
+    const byName = new Map<string, GpuStorage | GPUBuffer>();
+    let anchorOut: GpuStorage | undefined;
+    if (anchor) {
+      kernelReads(anchor.op, anchor.kind).forEach((r, k) => byName.set(r.name, anchor.reads[k] as GpuStorage));
+      if (anchorWritten) anchorOut = this.#output(anchor.out, anchor.lane ?? 'loose');
+      byName.set(anchor.kind === 'fwd' ? 'y' : 'dx', anchorOut ?? (this.#unused ??= this.device.createBuffer({ size: 16, usage: BufferUsage.STORAGE })));
+      byName.set('p', this.#uniform(dispatch.params.bytes()));
+    }
+    inputs.forEach((x, k) => byName.set(`in${k}`, x.storage as GpuStorage));
+    const outs = steps.map((s, k) => {
+      if (s.lane === undefined) return undefined;
+      const out = this.#output({ shape, dtype: 'float32' }, s.lane);
+      byName.set(`out${k}`, out);
+      return out;
+    });
+    const buffers = kernel.bindings.map((b) => {
+      const x = byName.get(b.name);
+      assert(x instanceof GpuStorage ? x.backend === this : x !== undefined, `${kernel.id}: binding ${b.name} has no value on this device`);
+      return x!;
+    });
+    const groups = dispatch.groups ?? Math.ceil((dispatch.threads ?? 0) / WORKGROUP);
+    const kind = anchor?.kind ?? steps[0].kind;
+    this.#dispatch(gen.name, kernel, buffers, groups, [], kind === 'fwd' ? 'forward' : 'backward');
+    return { anchor: anchorOut, steps: outs };
+  }
+
+  /** An op's forward and its VJP for input 0 in one dispatch (<op>_fwd_vjp), launched as the forward. */
+  runFwdVjp(fwd: KernelCall, vjp: KernelCall): [Storage, Storage] {
+    const { op } = fwd;
+    const dispatch = this.#launch(fwd, undefined);
+    const kernel = this.kernels.entry(op.name, `${op.name}_fwd_vjp`, () => fwdVjpBindings(op), dispatch.constants);
+    const y = this.#output(fwd.out, fwd.lane ?? 'loose');
+    const dx = this.#output(vjp.out, vjp.lane ?? 'loose');
+    const byName = new Map<string, GpuStorage | GPUBuffer>([
+      ...kernelReads(op, 'fwd').map((r, k): [string, GpuStorage] => [r.name, fwd.reads[k] as GpuStorage]),
+      ...kernelReads(op, 'vjp').map((r, k): [string, GpuStorage] => [r.name, vjp.reads[k] as GpuStorage]),
+      ['y', y],
+      ['dx', dx],
+      ['p', this.#uniform(dispatch.params.bytes())],
+      ['err', this.#checks.buffer],
+    ]);
+    const buffers = kernel.bindings.map((b) => byName.get(b.name)!);
+    const groups = dispatch.groups ?? Math.ceil((dispatch.threads ?? 0) / WORKGROUP);
+    const checked = kernel.bindings.some((b) => b.dynamic);
+    if (checked && groups > 0 && this.#checks.full) this.#drain();
+    const offsets = checked && groups > 0 ? [this.#checks.slot(fwd.site ?? unexplained(op.name))] : [];
+    this.#dispatch(`${op.name}+${op.name}'`, kernel, buffers, groups, offsets, 'forward');
+    return [y, dx];
+  }
+
+  /** A new output of `meta`'s shape, from the pool's `lane`. */
+  #output(meta: Meta, lane: Lane): GpuStorage {
+    const bytes = sizeOf(meta.shape) * 4;
+    counters.liveTensors++;
+    return new GpuStorage(this, this.#acquire(bytes, lane), bytes, meta.dtype);
   }
 
   /** Encodes one dispatch of `groups` workgroups (on a 2-D grid) with its bind group, from the cache. */
@@ -246,6 +387,12 @@ export class WebGpuBackend implements Backend {
     pass.setBindGroup(0, this.#bindGroup(kernel, buffers), offsets);
     pass.dispatchWorkgroups(...this.#grid(op, groups));
     counters.dispatches++;
+    kernel.bindings.forEach((b, i) => {
+      const x = buffers[i];
+      if (!(x instanceof GpuStorage)) return;
+      if (b.type === 'storage') counters.kernelBytesWritten += x.bytes;
+      else counters.kernelBytesRead += x.bytes;
+    });
     if (this.#profile) this.#endPass(); // profiled: one dispatch per pass, timed at both ends
     if (++this.#encoded >= MAX_ENCODED) this.flush(); // bounds a long synchronous loop's command buffer
   }
@@ -430,6 +577,7 @@ export class WebGpuBackend implements Backend {
     this.#uniforms.clear();
     for (const u of this.#updateParams.values()) u.buffer.destroy();
     this.#checks.buffer.destroy();
+    this.#unused?.destroy();
     this.#staging.clear();
     this.device.destroy();
   }

@@ -41,6 +41,7 @@ export function unaryOp(
     call: (x: Tensor): Call<Attrs> => ({ inputs: [x], attrs: {} }),
     infer: ([x]) => ({ shape: x.shape, dtype: x.dtype }),
     saves: { inputs: def.saves === 'x' ? [0] : [], output: def.saves === 'y' },
+    fusible: 'unary',
     fwd([x], y) {
       const xs = x.data;
       const ys = y.data;
@@ -97,6 +98,7 @@ export function binaryOp(
       dtype: promoteFloat([a.dtype, b.dtype]),
     }),
     saves: { inputs: def.savesInputs ? [0, 1] : [], output: false },
+    fusible: 'binary',
     fwd([a, b], y) {
       const [as, bs, ys] = [a.data, b.data, y.data];
       const [ia, ib] = [operandIndex(a.shape, y.shape), operandIndex(b.shape, y.shape)];
@@ -147,7 +149,7 @@ function operandIndex(x: Shape, out: Shape): Int32Array | number {
 }
 
 /** n if x (leading 1s aside) equals the trailing axes of out, so that element i reads x[i % n]; else 0. */
-function trailingModulus(x: Shape, out: Shape): number {
+export function trailingModulus(x: Shape, out: Shape): number {
   const first = x.findIndex((d) => d !== 1);
   const core = first < 0 ? [] : x.slice(first);
   return sameShape(core, out.slice(out.length - core.length)) ? Math.max(sizeOf(core), 1) : 0;

@@ -36,6 +36,7 @@ export const matmul = defineOp({
     return { shape: [...batch, M, N], dtype: promoteFloat([a.dtype, b.dtype]) };
   },
   saves: { inputs: [0, 1], output: false },
+  fusible: 'epilogue', // its kernels store through emit() (shaders/matmul.wgsl)
   fwd([a, b], y) {
     const { M, K, N, ia, ib } = layout(a, b);
     const [A, B, Y] = [a.data, b.data, y.data];

@@ -21,6 +21,7 @@ export const softmaxCrossEntropy = defineOp({
   ],
   infer: ([logits, labels]) => lossInfer('softmax_cross_entropy', logits, labels),
   saves: { inputs: [0, 1], output: false },
+  fwdVjp: true, // softmax_cross_entropy_fwd_vjp: the loss and its gradient in one dispatch
   fwd([logits, labels], y) {
     const [n, c] = logits.shape;
     const Z = logits.data;

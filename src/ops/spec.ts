@@ -161,6 +161,20 @@ export interface OpSpec<A = Record<string, never>> {
    * view) and runs no kernel; the kernels still exist, and match the CPU reference.
    */
   readonly identity?: { readonly fwd?: boolean; readonly vjp?: readonly number[] };
+  /**
+   * How the fusion pass (src/fusion.ts) may merge this op's kernels with their neighbours':
+   * - 'unary' / 'binary': an elementwise op whose shaders/<name>.wgsl states its forward and
+   *   derivatives once as WGSL functions (<name>_f(x), <name>_df(x, y, dy); <name>_f(a, b),
+   *   <name>_da(a, b, dy), <name>_db(a, b, dy)) that generated kernels call;
+   * - 'epilogue': its kernels store each output element through `emit(O, i, v)`, which a generated
+   *   kernel replaces to run elementwise ops on the value before it is written (matmul).
+   */
+  readonly fusible?: 'unary' | 'binary' | 'epilogue';
+  /**
+   * The shader has <name>_fwd_vjp, which writes y and dx (for input 0) in one dispatch, launched as
+   * the forward is, with the union of both kernels' bindings: run when both are pending together.
+   */
+  readonly fwdVjp?: boolean;
   readonly test: TestSpec<A>;
 }
 
@@ -277,4 +291,10 @@ export function kernelBindings(spec: AnyOpSpec): { fwd: Binding[]; vjp: Binding[
     fwd: [p, ...reads('fwd'), { name: 'y', binding: k + 1, type: 'storage' }, ...err],
     vjp: [p, ...reads('vjp'), { name: 'dx', binding: k + 3, type: 'storage' }, ...err],
   };
+}
+
+/** Bindings of <name>_fwd_vjp (spec.fwdVjp): those of the forward and of the VJP, each name once. */
+export function fwdVjpBindings(spec: AnyOpSpec): Binding[] {
+  const { fwd, vjp } = kernelBindings(spec);
+  return [...fwd, ...vjp.filter((b) => !fwd.some((f) => f.name === b.name))].sort((x, y) => x.binding - y.binding);
 }

@@ -6,7 +6,10 @@ import type { Params } from './params.ts';
 /**
  * An optimizer update: a fused, in-place step over one parameter, as an op with its own CPU
  * reference and WGSL kernel (shaders/<name>.wgsl, entry <name>_step). It reads the gradient and
- * rewrites the parameter and its state buffers (momentum, Adam's moments) in one pass.
+ * rewrites the parameter and its state buffers (momentum, Adam's moments) in one pass. The shader
+ * states one element's step once, as `fn <name>_update(x, grad, <each state>, q: P) -> vecNf`
+ * (the new parameter, then each new state), which the kernels that update several parameters in
+ * one dispatch call too (src/backend/webgpu/fused.ts).
  */
 export interface UpdateSpec<H> {
   /** snake_case; also the shader file stem and the kernel entry prefix. */

@@ -27,7 +27,11 @@ describe('the registry suite in headless Chrome', () => {
     const runs = registryRuns(registry); // an op with kernel variants runs once per variant; one that fusion changes, fused and unfused
     expect(runs.filter((r) => r.spec.name === 'matmul').map((r) => r.label)).toEqual(['matmul (blocked)', 'matmul (tiled)']);
     const expected =
-      runs.reduce((n, { spec }) => n + spec.test.cases.length * (1 + spec.inputs.filter((i) => i.differentiable && i.dtype !== 'int32').length), 0) +
+      runs.reduce(
+        (n, { spec, init }) =>
+          n + (init.fuse ? 2 : 1) * spec.test.cases.length * (1 + spec.inputs.filter((i) => i.differentiable && i.dtype !== 'int32').length),
+        0,
+      ) + // alone, and fused with neighbours
       updates.reduce((n, spec) => n + SPANS.names.length * spec.test.hypers.length * (1 + spec.state.length), 0); // each update per variant
     expect(suite.results.length).toBe(expected);
     const failures = suite.results.filter((r) => !r.ok).map((r) => `${r.kernel} on ${r.case}: error ${r.error}${r.shapeOk ? '' : ', wrong shape'}`);

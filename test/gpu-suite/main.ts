@@ -3,7 +3,7 @@
 import * as cr from 'chainrule';
 import { registry, updates } from '../../src/ops/registry.ts';
 import { SPANS } from '../../src/ops/update.ts';
-import { checkCase, checkSpecial, checkUpdate, ownDevice, registryRuns, TOL, type KernelError } from '../gpu-checks.ts';
+import { checkCase, checkFused, checkSpecial, checkUpdate, ownDevice, registryRuns, TOL, type KernelError } from '../gpu-checks.ts';
 import { formatSpecial, type SpecialRow } from '../helpers.ts';
 
 interface Result extends KernelError {
@@ -38,13 +38,15 @@ async function main(): Promise<void> {
     for (const e of errors) state.results.push({ ...e, op, case: label, ok: e.shapeOk && e.error < TOL });
   };
   // An op with kernel variants (matmul: blocked, tiled) runs once per variant, forced on; an op that
-  // fusion changes runs fused and unfused.
+  // fusion changes runs fused and unfused; each case runs alone and fused with its neighbours.
   for (const run of registryRuns(registry)) {
     const { label, spec } = run;
     progress.textContent = `checking ${label}`;
     const forced = ownDevice(run);
     if (forced) await cr.init({ device: 'webgpu', quiet: true, ...run.init });
     for (const [i, c] of spec.test.cases.entries()) record(label, JSON.stringify(c), await checkCase(spec, c, i));
+    // The same cases fused with elementwise neighbours, forward and VJPs in one plan (fusion.ts).
+    if (run.init.fuse) for (const [i, c] of spec.test.cases.entries()) record(label, `${JSON.stringify(c)} fused`, await checkFused(spec, c, i));
     for (const c of spec.test.special ?? []) {
       const rows = await checkSpecial(spec, c);
       state.special.checked += rows.length;

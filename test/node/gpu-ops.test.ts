@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as cr from 'chainrule';
 import { registry } from '../../src/ops/registry.ts';
-import { checkCase, checkSpecial, ownDevice, registryRuns, TOL, type RegistryRun } from '../gpu-checks.ts';
+import { checkCase, checkFused, checkSpecial, ownDevice, registryRuns, TOL, type RegistryRun } from '../gpu-checks.ts';
 import { formatSpecial } from '../helpers.ts';
 
 // The registry suite on WebGPU: every kernel's forward and VJP against the CPU reference on the same
@@ -30,6 +30,22 @@ describe.each(registryRuns(registry).map((run) => [run.label, run] as const))('%
       expect(error, kernel).toBeLessThan(TOL);
     }
   });
+
+  if (run.init.fuse) {
+    it('matches the CPU reference fused with its neighbours, forward and VJPs in one plan, for every case', async () => {
+      for (const [i, c] of spec.test.cases.entries()) {
+        for (const { kernel, error, shapeOk } of await checkFused(spec, c, i)) {
+          expect(shapeOk, `${kernel} shape for ${JSON.stringify(c)}`).toBe(true);
+          expect(error, `${kernel} for ${JSON.stringify(c)}`).toBeLessThan(TOL);
+        }
+      }
+      // An op a generated kernel can take in was taken in (the forward and, where it has one, its VJP).
+      const fused = cr.fusedKernels().flatMap((k) => k.ops);
+      // (A VJP that is a view, add's, runs no kernel at all.)
+      const vjpRuns = spec.vjp && (spec.identity?.vjp?.length ?? 0) < spec.inputs.length;
+      if (spec.fusible) expect(fused).toEqual(expect.arrayContaining(vjpRuns ? [spec.name, `${spec.name}'`] : [spec.name]));
+    });
+  }
 
   const special = spec.test.special ?? [];
   if (special.length > 0) {

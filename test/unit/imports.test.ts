@@ -78,7 +78,7 @@ const layers: [number, RegExp][] = [
   [1, /^ops\//],
   [2, /^backend\//],
   [3, /^(device|graph)\.ts$/],
-  [4, /^(verify|values)\.ts$/],
+  [4, /^(verify|values|fusion)\.ts$/],
   [5, /^executor\.ts$/],
   [6, /^autograd\.ts$/],
   [7, /^tensor\.ts$/],

@@ -5,6 +5,7 @@ import { WORKGROUP } from '../../ops/params.ts';
 import { entryPoint, kernelBindings, type AnyOpSpec, type Binding } from '../../ops/spec.ts';
 import { ComputeStage } from './gpu.ts';
 import { shaderSources } from 'virtual:chainrule/shaders';
+import type { Generated } from './fused.ts';
 
 /** Lines start .. start + count - 1 of a module (from 1) are lines line .. line + count - 1 of `file`. */
 export interface WgslSpan {
@@ -54,6 +55,9 @@ export class Kernels {
   readonly #modules = new Map<string, GPUShaderModule>();
   readonly #kernels = new Map<string, Kernel>();
   readonly #pending: Promise<void>[] = [];
+  // Generated modules (fusion): their names by code, and their sources by name.
+  readonly #generatedNames = new Map<string, string>();
+  readonly #generated = new Map<string, { name: string; source: WgslSource }>();
   #error: ShaderError | null = null;
 
   /** `sources`: the modules by op name, by default those built from shaders/ (tests pass others). */
@@ -67,9 +71,28 @@ export class Kernels {
     return this.entry(op.name, entryPoint(op, kind, variant), () => kernelBindings(op)[kind], constants);
   }
 
+  /**
+   * The pipeline of a generated module (fusion.ts), compiled once per distinct code: its id, in
+   * profiles and errors, is `fused:<ops>` (e.g. fused:matmul+add+relu).
+   */
+  generated(gen: Generated, constants?: Readonly<Record<string, number>>): Kernel {
+    let name = this.#generatedNames.get(gen.source.code);
+    if (name === undefined) {
+      name = `fused:${gen.name}#${this.#generatedNames.size}`;
+      this.#generatedNames.set(gen.source.code, name);
+      this.#generated.set(name, { name: gen.name, source: gen.source });
+    }
+    return this.entry(name, gen.entry, () => gen.bindings, constants, `fused:${gen.name}`);
+  }
+
+  /** The generated modules compiled so far: each kernel's ops and its WGSL (cr.fusedKernels()). */
+  generatedSources(): { readonly name: string; readonly source: WgslSource }[] {
+    return [...this.#generated.values()];
+  }
+
   /** The pipeline of entry point `id` of shaders/<name>.wgsl, with these bindings and pipeline constants. */
-  entry(name: string, id: string, bindingsOf: () => readonly Binding[], constants?: Readonly<Record<string, number>>): Kernel {
-    const key = constants ? `${id}|${Object.entries(constants).join(';')}` : id;
+  entry(name: string, id: string, bindingsOf: () => readonly Binding[], constants?: Readonly<Record<string, number>>, label = id): Kernel {
+    const key = `${name}|${id}${constants ? `|${Object.entries(constants).join(';')}` : ''}`;
     let kernel = this.#kernels.get(key);
     if (!kernel) {
       const bindings = bindingsOf();
@@ -82,7 +105,7 @@ export class Kernels {
         layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
         compute: { module: this.module(name), entryPoint: id, ...(constants ? { constants: { ...constants } } : {}) },
       });
-      kernel = { id, key, pipeline, layout, bindings };
+      kernel = { id: label, key, pipeline, layout, bindings };
       this.#kernels.set(key, kernel);
       counters.pipelines++;
     }
@@ -100,8 +123,8 @@ export class Kernels {
   module(name: string): GPUShaderModule {
     let module = this.#modules.get(name);
     if (!module) {
-      if (!Object.hasOwn(this.sources, name)) throw new ShaderError(`${name}: no shader file shaders/${name}.wgsl`);
-      const source = this.sources[name];
+      const source = this.#generated.get(name)?.source ?? (Object.hasOwn(this.sources, name) ? this.sources[name] : undefined);
+      if (!source) throw new ShaderError(`${name}: no shader file shaders/${name}.wgsl`);
       module = compile(this.device, name, source.code, source.map, (e) => (this.#error ??= e), this.#pending);
       this.#modules.set(name, module);
     }
