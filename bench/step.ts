@@ -5,25 +5,26 @@
  *   npm run bench:cpu                          # the CPU reference
  *   npm run bench:step -- --steps 50 --batch 256
  *   npm run bench:step -- --check-numerics    # with the numerics guard on (its cost per step)
+ *   npm run bench:step -- --no-fuse           # every node's own kernel (before fusion), for comparison
+ *   npm run bench:step -- --sizes 2,100,3 --batch 300   # the spiral MLP
  *
- * A step = forward, softmaxCrossEntropy, backward and cr.optim.SGD's step (one fused in-place
- * update kernel per parameter), one plan and one submit, timed until the device is done (cr.sync).
+ * A step = forward, softmaxCrossEntropy, backward and cr.optim.SGD's step, one plan and one submit
+ * (fused: 9 kernels), timed until the device is done (cr.sync). Reports the bytes kernels bind per step.
  * The CPU run also splits fwd+bwd from the update.
  * Prints one Markdown table row and a final JSON line. Compare: bench/tfjs-cpu-step.ts.
  */
 import { option, reportStep, stepsOption, WARMUP } from './report.ts';
 import * as cr from '../src/node.ts';
 
-const D = 784,
-  H = 256,
-  C = 10,
-  LR = 0.1;
+const LR = 0.1;
 
 async function main(): Promise<void> {
   const steps = stepsOption();
   const device = option('device', 'webgpu') as cr.DeviceName;
   const B = Number(option('batch', '128'));
-  const info = await cr.init({ device, checkNumerics: process.argv.includes('--check-numerics') });
+  const [D, H, C] = option('sizes', '784,256,10').split(',').map(Number);
+  const fuse = !process.argv.includes('--no-fuse');
+  const info = await cr.init({ device, fuse, checkNumerics: process.argv.includes('--check-numerics') });
 
   // Fixed data and parameters (seeded): inputs ~ N(0, 1), labels uniform in [0, 10), He-initialised weights.
   const x = cr.randn([B, D], { seed: 1 }).realize();
@@ -59,14 +60,23 @@ async function main(): Promise<void> {
   const counters = perStep(steps);
   const lastLoss = await loss.item(); // read back after timing (already realized)
 
-  reportStep(`chainrule ${info.device}`, `${D}-${H}-${C}`, B, { fwdBwd: fb, update: up }, lastLoss, { adapter: info.description, ...counters });
+  reportStep(`chainrule ${info.device}${fuse ? '' : ' (fuse: false)'}`, `${D}-${H}-${C}`, B, { fwdBwd: fb, update: up }, lastLoss, {
+    adapter: info.description,
+    ...counters,
+  });
   cr.dispose();
 }
 
-/** Device counters per step (dispatches, submits, readbacks) over the whole run. */
+/** Device counters per step (dispatches, submits, kernel bytes) over the whole run. */
 function perStep(n: number) {
   const s = cr.stats();
-  return { dispatchesPerStep: s.dispatches / n, submitsPerStep: s.submits / n, readbacks: s.readbacks };
+  return {
+    dispatchesPerStep: s.dispatches / n,
+    submitsPerStep: s.submits / n,
+    readbacks: s.readbacks,
+    kernelKiBReadPerStep: Math.round(s.kernelBytesRead / n / 1024),
+    kernelKiBWrittenPerStep: Math.round(s.kernelBytesWritten / n / 1024),
+  };
 }
 
 main().catch((e) => {

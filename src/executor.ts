@@ -64,7 +64,7 @@ export function realize(targets: readonly Value[], options: PlanOptions = {}): v
     for (const unit of units) {
       if (unit.kind === 'node') run(unit.value, plan);
       else if (unit.kind === 'pair') runPair(unit.fwd, unit.vjp, plan);
-      else runFused(unit.anchor, unit.members, plan);
+      else runFused(unit, plan);
     }
   } catch (e) {
     for (const v of order) if (!done.has(v)) markFailed(v, e as Error);
@@ -152,14 +152,14 @@ function runPair(fwd: Value, vjp: Value, plan: Plan): void {
  * gradient or result); verify and numerics modes write every value, so each is checked as its own
  * node would be.
  */
-function runFused(anchor: Value | undefined, members: readonly Value[], plan: Plan): void {
-  const all = [...(anchor ? [anchor] : []), ...members];
+function runFused({ anchor, members, reduce }: Extract<Unit, { kind: 'fused' }>, plan: Plan): void {
+  const all = [...(anchor ? [anchor] : []), ...members, ...(reduce ? [reduce] : [])];
   for (const v of all) if (v.readVersions) checkVersions(v);
   const b = backendFor(all[0].dtype);
   for (const v of all) b.checkSize(v.node!.op.name, v);
   const storageOf = plan.storageFor(b);
   const inside = new Map<Value, number>(); // reads of each value by the kernel's own members
-  for (const m of members) for (const r of m.node!.reads) inside.set(r, (inside.get(r) ?? 0) + 1);
+  for (const m of [...members, ...(reduce ? [reduce] : [])]) for (const r of m.node!.reads) inside.set(r, (inside.get(r) ?? 0) + 1);
   const materialize = plan.verify || plan.numerics;
   const written = (v: Value) => materialize || plan.wanted.has(v) || v.keep !== 'plan' || v.awaitsBackward || v.uses > (inside.get(v) ?? 0);
   const inputs: Value[] = [];
@@ -174,19 +174,26 @@ function runFused(anchor: Value | undefined, members: readonly Value[], plan: Pl
     const { op, kind, wrt, reads } = m.node!;
     return { op, kind, wrt, args: reads.map(ref), lane: written(m) ? laneOf(m, plan) : undefined };
   });
-  const anchorWritten = !!anchor && written(anchor);
+  const kernelOf = anchor ?? reduce;
+  const anchorWritten = !!kernelOf && written(kernelOf);
+  const { op, kind, wrt, attrs, reads, inputs: metas } = (kernelOf?.node ?? {}) as Node;
   const out = b.runFused!({
-    anchor: anchor && kernelCall(anchor.node!, anchor, storageOf, { lane: laneOf(anchor, plan) }),
+    // A reduction reads a member, which the kernel computes as it loads: no storage is bound for it.
+    anchor: anchor
+      ? kernelCall(anchor.node!, anchor, storageOf, { lane: laneOf(anchor, plan) })
+      : reduce && { op, kind, wrt, attrs, reads: [], readMetas: reads, inputs: metas, out: reduce, lane: laneOf(reduce, plan) },
+    role: reduce ? 'prologue' : 'epilogue',
+    loads: reduce ? members.indexOf(reduce.node!.reads[0]) : undefined,
     anchorWritten,
     shape: members[0].shape,
     inputs: inputs.map((v) => ({ storage: storageOf(v), meta: v })),
     steps,
   });
-  if (anchor && out.anchor) anchor.storage = out.anchor;
+  if (kernelOf && out.anchor) kernelOf.storage = out.anchor;
   members.forEach((m, k) => {
     if (out.steps[k]) m.storage = out.steps[k]!;
   });
-  const kernel = `fused:${[...(anchor ? [anchor] : []), ...members].map((v) => `${v.node!.op.name}${v.node!.kind === 'vjp' ? "'" : ''}`).join('+')}`;
+  const kernel = `fused:${all.map((v) => `${v.node!.op.name}${v.node!.kind === 'vjp' ? "'" : ''}`).join('+')}`;
   for (const v of all) if (v.storage) checked(v, b, plan, kernel);
   for (const v of all) finish(v, plan);
 }

@@ -12,12 +12,13 @@ import { sameShape, sizeOf, type Shape } from './shape.ts';
  * One unit of a plan, in the order it runs:
  * - `node`: one node's own kernel (or a view);
  * - `fused`: an optional anchor (a matmul) and elementwise members of its shape, as one generated
- *   kernel, each element computed in registers; members are in topological order;
+ *   kernel, each element computed in registers; members are in topological order; or members and
+ *   the reduction (`reduce`: a sum or mean) that reads one of them, which runs them as it loads;
  * - `pair`: an op's forward and its VJP in one kernel (spec.fwdVjp: softmax cross-entropy).
  */
 export type Unit =
   | { readonly kind: 'node'; readonly value: Value }
-  | { readonly kind: 'fused'; readonly anchor?: Value; readonly members: readonly Value[] }
+  | { readonly kind: 'fused'; readonly anchor?: Value; readonly members: readonly Value[]; readonly reduce?: Value }
   | { readonly kind: 'pair'; readonly fwd: Value; readonly vjp: Value };
 
 /** A group being formed: its values in order, and what a member must match. */
@@ -26,6 +27,8 @@ interface Group {
   readonly shape: Shape;
   anchor?: Value;
   readonly members: Value[];
+  /** A reduction of a member (its prologue): it closes the group. */
+  reduce?: Value;
   fwd?: Value;
   vjp?: Value;
   readonly first: number;
@@ -74,14 +77,23 @@ export function fuse(order: readonly Value[], fusible: (v: Value) => boolean, ma
     const start = (g: Omit<Group, 'first' | 'members' | 'inputs'> & { members?: Value[] }) =>
       groupOf.set(v, { members: [], ...g, first: position.get(v)!, inputs: new Set(g.kind === 'fused' && g.members ? v.node!.reads : []) });
     if (elementwise(v)) {
-      const into = node.reads.map((r) => groupOf.get(r)).find((g) => g?.kind === 'fused' && sameShape(g.shape, v.shape) && joinable(v, g) && fits(v, g));
+      const into = node.reads
+        .map((r) => groupOf.get(r))
+        .find((g) => g?.kind === 'fused' && !g.reduce && sameShape(g.shape, v.shape) && joinable(v, g) && fits(v, g));
       if (into) {
         for (const r of outside(v, into)) into.inputs.add(r);
         into.members.push(v);
         groupOf.set(v, into);
       } else start({ kind: 'fused', shape: v.shape, members: [v] });
     } else if (node.op.fusible === 'epilogue' && v.dtype === 'float32') start({ kind: 'fused', shape: v.shape, anchor: v });
-    else if (node.op.fwdVjp && v.dtype === 'float32' && (node.kind === 'fwd' || node.wrt === 0)) {
+    else if (node.op.fusible === 'prologue' && node.kind === 'fwd' && v.dtype === 'float32') {
+      // A sum or mean of an elementwise group's value: the group runs as the reduction loads it.
+      const g = groupOf.get(node.reads[0]);
+      if (g?.kind === 'fused' && !g.anchor && !g.reduce && joinable(v, g) && buffersOf(g) + 2 <= maxBuffers) {
+        g.reduce = v;
+        groupOf.set(v, g);
+      }
+    } else if (node.op.fwdVjp && v.dtype === 'float32' && (node.kind === 'fwd' || node.wrt === 0)) {
       // A forward and the VJP for its input 0 with the same saved reads, in either order: one kernel.
       const partner = (partners.get(keyOf(v)) ?? []).find((p) => {
         const g = groupOf.get(p)!;
@@ -103,8 +115,8 @@ export function fuse(order: readonly Value[], fusible: (v: Value) => boolean, ma
 
 /** Storage buffers a fused group's kernel binds at most: its inputs, every member's output, and the anchor's own bindings. */
 function buffersOf(g: Group): number {
-  const anchor = g.anchor ? kernelBindings(g.anchor.node!.op)[g.anchor.node!.kind].filter((b) => b.type !== 'uniform').length : 0;
-  return anchor + g.inputs.size + g.members.length;
+  const own = (v: Value | undefined) => (v ? kernelBindings(v.node!.op)[v.node!.kind].filter((b) => b.type !== 'uniform').length : 0);
+  return own(g.anchor) + own(g.reduce) + g.inputs.size + g.members.length;
 }
 
 /** Where a forward or VJP of a fwdVjp op finds its partner: the op and its first read. */
@@ -171,7 +183,7 @@ function schedule(order: readonly Value[], position: ReadonlyMap<Value, number>,
 }
 
 function groupValues(g: Group): Value[] {
-  return g.kind === 'pair' ? [g.fwd, g.vjp].filter((v): v is Value => !!v) : [...(g.anchor ? [g.anchor] : []), ...g.members];
+  return g.kind === 'pair' ? [g.fwd, g.vjp].filter((v): v is Value => !!v) : [...(g.anchor ? [g.anchor] : []), ...g.members, ...(g.reduce ? [g.reduce] : [])];
 }
 
 /** The unit of a value and its group: a group of one kernel runs as a plain node. */
@@ -179,6 +191,6 @@ function toUnit(v: Value, g: Group | undefined): Unit {
   if (!g) return { kind: 'node', value: v };
   if (g.kind === 'pair') return g.fwd && g.vjp ? { kind: 'pair', fwd: g.fwd, vjp: g.vjp } : { kind: 'node', value: (g.fwd ?? g.vjp)! };
   if (g.members.length === 0) return { kind: 'node', value: g.anchor! };
-  if (!g.anchor && g.members.length === 1) return { kind: 'node', value: g.members[0] };
-  return { kind: 'fused', anchor: g.anchor, members: g.members };
+  if (!g.anchor && !g.reduce && g.members.length === 1) return { kind: 'node', value: g.members[0] };
+  return { kind: 'fused', anchor: g.anchor, members: g.members, reduce: g.reduce };
 }

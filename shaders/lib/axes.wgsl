@@ -8,16 +8,22 @@ struct P { groups: u32, count: u32, nk: u32, nr: u32, n: u32, ndim: u32, serial:
 @group(0) @binding(3) var<storage, read> dy: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 
+// Element k of x. A fused kernel (src/backend/webgpu/fused.ts) replaces this function to compute
+// the element from elementwise ops first (the reduction's prologue: ReLU's mask before a bias sum).
+fn load(k: u32) -> f32 {
+  return x[k];
+}
+
 // Sum of the elements start, start + step, ... of group g.
 fn part(g: u32, start: u32, step: u32) -> f32 {
   let base = offset(g, p.nk, p.kshape, p.kstr);
   var s = 0.0;
   if (p.nr == 1u) { // one reduced axis (adjacent ones are merged on the host): a plain strided loop
     let stride = p.rstr[0].x;
-    for (var r = start; r < p.count; r += step) { s += x[base + r * stride]; }
+    for (var r = start; r < p.count; r += step) { s += load(base + r * stride); }
     return s;
   }
-  for (var r = start; r < p.count; r += step) { s += x[base + offset(r, p.nr, p.rshape, p.rstr)]; }
+  for (var r = start; r < p.count; r += step) { s += load(base + offset(r, p.nr, p.rshape, p.rstr)); }
   return s;
 }
 // #import reduce

@@ -72,7 +72,14 @@ export interface FusedStep {
  * element. Inputs are read at their own shape, broadcast to `shape` as a trailing block.
  */
 export interface FusedCall {
+  /**
+   * A kernel the steps run inside: an 'epilogue' anchor (matmul) computes their input (`{ anchor }`)
+   * and they run as it stores each element; a 'prologue' anchor (sum, mean) reduces step `loads`
+   * and they run as it loads each element (its own reads are not bound: the steps compute them).
+   */
   readonly anchor?: KernelCall;
+  readonly role?: 'epilogue' | 'prologue';
+  readonly loads?: number;
   /** Whether the anchor's own output is written (read after the kernel). */
   readonly anchorWritten: boolean;
   readonly shape: Shape;

@@ -300,12 +300,12 @@ export class WebGpuBackend implements Backend {
    * read after it.
    */
   runFused(call: FusedCall): FusedOutputs {
-    const { anchor, shape, inputs, steps, anchorWritten } = call;
+    const { anchor, shape, inputs, steps, anchorWritten, role = 'epilogue', loads } = call;
     const variant = anchor ? this.#variant(anchor) : undefined;
     const n = sizeOf(shape);
     const dispatch: Dispatch = anchor ? this.#launch(anchor, variant) : { threads: n, params: new Params() };
     const key = [
-      anchor ? `${anchor.op.name}_${anchor.kind}:${anchor.wrt}:${variant}:${anchorWritten}` : '-',
+      anchor ? `${anchor.op.name}_${anchor.kind}:${anchor.wrt}:${variant}:${anchorWritten}:${role}:${loads}` : '-',
       shape.join('x'),
       inputs.map((x) => x.meta.shape.join('x')).join(','),
       steps
@@ -317,16 +317,26 @@ export class WebGpuBackend implements Backend {
     ].join('|');
     let gen = this.#generated.get(key);
     if (!gen) {
-      const structure = { anchor: anchor && { op: anchor.op, kind: anchor.kind, variant }, anchorWritten, shape, inputs: inputs.map((x) => x.meta), steps };
+      const structure = {
+        anchor: anchor && { op: anchor.op, kind: anchor.kind, variant },
+        role,
+        loads,
+        anchorWritten,
+        shape,
+        inputs: inputs.map((x) => x.meta),
+        steps,
+      };
       this.#generated.set(key, (gen = generateFused(shaderSources, structure)));
     }
     const kernel = this.kernels.generated(gen, dispatch.constants);
     const byName = new Map<string, GpuStorage | GPUBuffer>();
     let anchorOut: GpuStorage | undefined;
     if (anchor) {
-      kernelReads(anchor.op, anchor.kind).forEach((r, k) => byName.set(r.name, anchor.reads[k] as GpuStorage));
+      const unused = (this.#unused ??= this.device.createBuffer({ size: 16, usage: BufferUsage.STORAGE }));
+      // A prologue's steps compute what its anchor reads: those bindings stay, bound to nothing used.
+      kernelReads(anchor.op, anchor.kind).forEach((r, k) => byName.set(r.name, role === 'prologue' ? unused : (anchor.reads[k] as GpuStorage)));
       if (anchorWritten) anchorOut = this.#output(anchor.out, anchor.lane ?? 'loose');
-      byName.set(anchor.kind === 'fwd' ? 'y' : 'dx', anchorOut ?? (this.#unused ??= this.device.createBuffer({ size: 16, usage: BufferUsage.STORAGE })));
+      byName.set(anchor.kind === 'fwd' ? 'y' : 'dx', anchorOut ?? unused);
       byName.set('p', this.#uniform(dispatch.params.bytes()));
     }
     inputs.forEach((x, k) => byName.set(`in${k}`, x.storage as GpuStorage));

@@ -13,6 +13,7 @@ export const mean = defineOp({
   inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
   infer: ([x], attrs) => reduceInfer('mean', x, attrs),
   saves: { inputs: [], output: false },
+  fusible: 'prologue', // its forward reads x through load() (shaders/lib/axes.wgsl)
   fwd([x], y, { axes }) {
     const to = reduceIndex(x.shape, axes);
     const n = reducedCount(x.shape, axes);

@@ -167,9 +167,11 @@ export interface OpSpec<A = Record<string, never>> {
    *   derivatives once as WGSL functions (<name>_f(x), <name>_df(x, y, dy); <name>_f(a, b),
    *   <name>_da(a, b, dy), <name>_db(a, b, dy)) that generated kernels call;
    * - 'epilogue': its kernels store each output element through `emit(O, i, v)`, which a generated
-   *   kernel replaces to run elementwise ops on the value before it is written (matmul).
+   *   kernel replaces to run elementwise ops on the value before it is written (matmul);
+   * - 'prologue': its forward reads each element of x once through `load(k)`, which a generated
+   *   kernel replaces to compute the element from elementwise ops first (sum, mean).
    */
-  readonly fusible?: 'unary' | 'binary' | 'epilogue';
+  readonly fusible?: 'unary' | 'binary' | 'epilogue' | 'prologue';
   /**
    * The shader has <name>_fwd_vjp, which writes y and dx (for input 0) in one dispatch, launched as
    * the forward is, with the union of both kernels' bindings: run when both are pending together.

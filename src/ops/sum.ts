@@ -13,6 +13,7 @@ export const sum = defineOp({
   inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
   infer: ([x], attrs) => reduceInfer('sum', x, attrs),
   saves: { inputs: [], output: false },
+  fusible: 'prologue', // its forward reads x through load() (shaders/lib/axes.wgsl)
   fwd([x], y, { axes }) {
     const to = reduceIndex(x.shape, axes);
     const acc = new Float64Array(y.data.length); // NOTE: accumulate in f64 so the reference beats any f32 order

@@ -192,6 +192,27 @@ describe('what users see of fusion', () => {
     expect(fused.wgsl).toContain('relu_f(');
   });
 
+  it('elementwise ops that feed a sum or mean run inside it, as it loads each element (one kernel)', async () => {
+    const mse = () =>
+      cr.mean(
+        cr
+          .randn([33, 17], { seed: 4 })
+          .sub(cr.randn([33, 17], { seed: 5 }))
+          .square(),
+      ); // seeded: the same values on each device
+    await cr.init({ device: 'cpu' });
+    const want = await mse().item();
+    await cr.init({ device: 'webgpu' });
+    const got = mse();
+    await cr.sync();
+    cr.resetStats();
+    got.realize();
+    await cr.sync();
+    expect(cr.stats().dispatches).toBe(1);
+    expect(cr.fusedKernels().map((k) => k.kernel)).toContain('fused:sub+square+mean');
+    expect(Math.abs((await got.item()) - want)).toBeLessThan(1e-5 * Math.max(1, Math.abs(want)));
+  });
+
   it('a value a later step reads is written once; an optimizer step still cannot change what was recorded before it', async () => {
     await cr.init({ device: 'webgpu' });
     const w = cr.tensor([1, -2, 3], [3], { requiresGrad: true });
