@@ -16,7 +16,7 @@ const $ = <T extends HTMLElement = HTMLElement>(selector: string) => document.qu
 const field = (name: string) => $<HTMLFormElement>('#settings').elements.namedItem(name) as HTMLSelectElement;
 
 // The model of the last run, on the current device (null while a run is being prepared).
-let trained: { model: cr.nn.MLP; dataset: Dataset; points: Points | null } | null = null;
+let trained: { model: cr.nn.Module; dataset: Dataset; points: Points | null } | null = null;
 let controller: AbortController | null = null;
 let digitChanged = false; // a stroke drawn while training waits for the next report to be classified
 let lastProgress: cr.nn.Progress | null = null;
@@ -210,6 +210,7 @@ field('dataset').addEventListener('change', () => {
   if (state.phase !== 'training' && state.phase !== 'loading') state.dataset = field('dataset').value as Dataset;
 });
 field('optimizer').addEventListener('change', () => applyDefaults('optimizer'));
+field('model').addEventListener('change', () => applyDefaults('model'));
 $('#train').addEventListener('click', () => void run());
 $('#stop').addEventListener('click', stop);
 $('#clear').addEventListener('click', () => {

@@ -3,9 +3,12 @@
 export type Dataset = 'spiral' | 'mnist';
 export type OptimizerName = 'sgd' | 'adam';
 export type Device = 'webgpu' | 'cpu';
+export type ModelName = 'mlp' | 'cnn';
 
 export interface Settings {
   dataset: Dataset;
+  /** MNIST can train a CNN (cr.nn.cnn: its hidden layer is the first of `hidden`); the spiral an MLP. */
+  model: ModelName;
   hidden: number[];
   optimizer: OptimizerName;
   lr: number;
@@ -25,13 +28,15 @@ function defaults(dataset: Dataset, optimizer: OptimizerName) {
   return dataset === 'spiral' ? { hidden: '100', lr, batch: 300, epochs: 300 } : { hidden: '256', lr, batch: 128, epochs: 1 };
 }
 
-/** Puts the dataset's defaults in the form (the optimizer only changes the learning rate). */
-export function applyDefaults(changed: 'dataset' | 'optimizer'): void {
+/** Puts the dataset's (or the model's) defaults in the form (the optimizer only changes the learning rate). */
+export function applyDefaults(changed: 'dataset' | 'optimizer' | 'model'): void {
+  const cnn = field('dataset').value === 'mnist' && field('model').value === 'cnn';
+  if (changed === 'model') field('optimizer').value = cnn ? 'adam' : 'sgd'; // the CNN learns fastest with Adam
   const d = defaults(field('dataset').value as Dataset, field('optimizer').value as OptimizerName);
   field('lr').value = String(d.lr);
   if (changed === 'optimizer') return;
-  field('hidden').value = d.hidden;
-  field('batch').value = String(d.batch);
+  field('hidden').value = cnn ? '64' : d.hidden;
+  field('batch').value = String(cnn ? 64 : d.batch);
   field('epochs').value = String(d.epochs);
 }
 
@@ -55,6 +60,7 @@ export function readSettings(): Settings {
   if (!(Number.isFinite(lr) && lr > 0)) throw new Error(`Learning rate must be a number > 0, got "${text('lr')}"`);
   return {
     dataset: text('dataset') as Dataset,
+    model: text('dataset') === 'mnist' ? (text('model') as ModelName) : 'mlp',
     hidden,
     optimizer: text('optimizer') as OptimizerName,
     lr,

@@ -5,7 +5,7 @@ import type { Points } from './regions.ts';
 import type { Settings } from './settings.ts';
 
 export interface Prepared {
-  model: cr.nn.MLP;
+  model: cr.nn.Module;
   optimizer: cr.optim.Optimizer<unknown>;
   batches: cr.data.Batches;
   test: cr.data.Split | null;
@@ -36,7 +36,10 @@ export async function prepare(s: Settings): Promise<Prepared> {
   } else {
     ({ train, test } = await mnist(s.subset));
   }
-  const model = new cr.nn.MLP([train.x.shape[1], ...s.hidden, classes], { seed: 0 });
+  const model =
+    s.model === 'cnn'
+      ? cr.nn.cnn({ hidden: s.hidden[0] ?? 64, classes, seed: 0 }) // rows of 784 pixels become 1x28x28 images inside
+      : new cr.nn.MLP([train.x.shape[1], ...s.hidden, classes], { seed: 0 });
   const params = model.parameters();
   const optimizer = s.optimizer === 'adam' ? new cr.optim.Adam(params, { lr: s.lr }) : new cr.optim.SGD(params, { lr: s.lr, momentum: 0.9 });
   const batches = cr.data.batches(train.x, train.y, { batchSize: Math.min(s.batch, train.x.shape[0]), seed: 0 });

@@ -88,6 +88,19 @@ const SPECIAL: Record<string, Special> = {
     }),
     flops: ([a, b]) => 2 * sizeOf(a.slice(0, -1)) * a[a.length - 1] * b[b.length - 1],
   },
+  // A 3x3 convolution of 16 channels into 16 at 16x16, padding 1 (a CNN's middle layer), the batch
+  // scaled to n elements of x; 2·N·OC·OH·OW·C·KH·KW flops (the VJPs for x and w do as many).
+  conv2d: {
+    at: (n) => {
+      const batch = Math.max(1, Math.round(n / (16 * 16 * 16)));
+      return {
+        shapes: [[batch, 16, 16, 16], [16, 16, 3, 3], [16]],
+        attrs: { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 },
+        classes: 2,
+      };
+    },
+    flops: ([x, w]) => 2 * x[0] * w[0] * x[2] * x[3] * w[1] * w[2] * w[3],
+  },
   // The test case's target shape names the test's own dimensions ([2,3,4] to [6,1,4]): the scaled
   // x [L,3,4] is reshaped to [3L,4] instead (leading two dimensions merged).
   reshape: {

@@ -1,7 +1,7 @@
-// npm run train -- [--dataset mnist|spiral] [--model mlp] [--hidden 256[,128]] [--device webgpu|cpu]
+// npm run train -- [--dataset mnist|spiral] [--model mlp|cnn] [--hidden 256[,128]] [--device webgpu|cpu]
 //   [--epochs N] [--batch B] [--lr X] [--optimizer sgd|adam] [--momentum M] [--reg R] [--seed S]
 //   [--save model.safetensors] [--check-numerics] [--json]
-// Trains a ReLU/softmax MLP with cr.nn.fit: a live progress line (epoch, step, loss, steps/s, ETA),
+// Trains a ReLU/softmax MLP or a small CNN with cr.nn.fit: a live progress line (epoch, step, loss, steps/s, ETA),
 // then test accuracy (MNIST) or training accuracy (spiral) and the time; --json prints one line.
 import { writeFile } from 'node:fs/promises';
 import * as cr from '../node.ts';
@@ -9,13 +9,14 @@ import { parseFlags, UsageError, type FlagSpec } from './flags.ts';
 
 const usage = `usage: npm run train -- [options]
   --dataset mnist|spiral   default mnist (60,000 training and 10,000 test images)
-  --model mlp              a ReLU MLP (the only model so far)
-  --hidden H[,H2...]       hidden layer sizes; default 256 (mnist), 100 (spiral)
+  --model mlp|cnn          a ReLU MLP (default), or a CNN (mnist only): conv 5x5 1->8, ReLU, max pool 2,
+                           conv 5x5 8->16, ReLU, max pool 2, Linear 256->64, ReLU, Linear 64->10
+  --hidden H[,H2...]       hidden layer sizes; default 256 (mnist), 100 (spiral); the CNN's: 64
   --device webgpu|cpu      default: WebGPU if an adapter exists, else the CPU
-  --epochs N               default 2 (mnist), 300 (spiral)
-  --batch B                default 128 (mnist), 300 = the whole set (spiral)
+  --epochs N               default 2 (mnist), 3 (cnn), 300 (spiral)
+  --batch B                default 128 (mnist), 64 (cnn), 300 = the whole set (spiral)
   --lr X                   default 0.1 (sgd), 0.001 (adam); 1 for sgd on spiral
-  --optimizer sgd|adam     default sgd (with --momentum, default 0.9)
+  --optimizer sgd|adam     default sgd (with --momentum, default 0.9); adam for the cnn
   --momentum M             SGD momentum, default 0.9
   --reg R                  L2 strength on the weights, default 0 (mnist), 1e-3 (spiral)
   --seed S                 initial weights and batch order, default 0
@@ -25,7 +26,7 @@ const usage = `usage: npm run train -- [options]
 
 const flags = {
   dataset: { kind: 'choice', choices: ['mnist', 'spiral'] as const },
-  model: { kind: 'choice', choices: ['mlp'] as const },
+  model: { kind: 'choice', choices: ['mlp', 'cnn'] as const },
   hidden: { kind: 'sizes' },
   device: { kind: 'choice', choices: ['webgpu', 'cpu'] as const },
   epochs: { kind: 'int', min: 1 },
@@ -56,13 +57,18 @@ async function main(): Promise<void> {
   }
   const dataset = o.dataset ?? 'mnist';
   const spiral = dataset === 'spiral';
-  const optimizer = o.optimizer ?? 'sgd';
+  const conv = o.model === 'cnn';
+  if (conv && spiral) {
+    console.error(`train: --model cnn takes 28x28 images: use it with --dataset mnist\n${usage}`);
+    process.exit(2);
+  }
+  const optimizer = o.optimizer ?? (conv ? 'adam' : 'sgd');
   const settings = {
     dataset,
-    model: 'mlp',
-    hidden: o.hidden ?? [spiral ? 100 : 256],
-    epochs: o.epochs ?? (spiral ? 300 : 2),
-    batch: o.batch ?? (spiral ? 300 : 128),
+    model: conv ? 'cnn' : 'mlp',
+    hidden: o.hidden ?? [spiral ? 100 : conv ? 64 : 256],
+    epochs: o.epochs ?? (spiral ? 300 : conv ? 3 : 2),
+    batch: o.batch ?? (spiral ? 300 : conv ? 64 : 128),
     optimizer,
     lr: o.lr ?? (optimizer === 'adam' ? 1e-3 : spiral ? 1 : 0.1),
     momentum: o.momentum ?? 0.9,
@@ -74,14 +80,17 @@ async function main(): Promise<void> {
   const info = await cr.init({ device: o.device, quiet: true, checkNumerics: o['check-numerics'] });
   log(`device: ${info.description}`);
   const { train, test, classes } = await load(dataset, settings.seed);
-  const model = new cr.nn.MLP([train.x.shape[1], ...settings.hidden, classes], { seed: settings.seed });
+  const model = conv
+    ? cr.nn.cnn({ hidden: settings.hidden[0], classes, seed: settings.seed })
+    : new cr.nn.MLP([train.x.shape[1], ...settings.hidden, classes], { seed: settings.seed });
+  const described = conv ? `cnn (conv 8, conv 16, ${settings.hidden[0]}, ${classes})` : (model as cr.nn.MLP).sizes.join('-');
   const params = model.parameters();
   const opt =
     optimizer === 'adam' ? new cr.optim.Adam(params, { lr: settings.lr }) : new cr.optim.SGD(params, { lr: settings.lr, momentum: settings.momentum });
   const batches = cr.data.batches(train.x, train.y, { batchSize: Math.min(settings.batch, train.x.shape[0]), seed: settings.seed });
   const loss = (s: cr.Tensor, y: cr.Tensor) => cr.nn.softmaxCrossEntropy(s, y, { reg: settings.reg, weights: model.weights() });
   log(
-    `${dataset}: ${train.x.shape[0]} training examples, model ${model.sizes.join('-')}, ${optimizer} lr ${settings.lr}, batch ${batches.batchSize}, ${settings.epochs} epochs`,
+    `${dataset}: ${train.x.shape[0]} training examples, model ${described}, ${optimizer} lr ${settings.lr}, batch ${batches.batchSize}, ${settings.epochs} epochs`,
   );
 
   const bar = new ProgressBar(!o.json, process.stdout.isTTY === true);
@@ -100,11 +109,11 @@ async function main(): Promise<void> {
   const evalSet = test ?? train;
   const finalAccuracy = test ? epochAccuracy[epochAccuracy.length - 1] : await cr.nn.evaluate(model, evalSet.x, evalSet.y);
   bar.done('');
-  if (o.save) await writeFile(o.save, await cr.io.saveSafetensors(model.stateDict(), { format: 'pt', chainrule: `mlp ${model.sizes.join('-')}` }));
+  if (o.save) await writeFile(o.save, await cr.io.saveSafetensors(model.stateDict(), { format: 'pt', chainrule: `${settings.model} ${described}` }));
 
   const summary = {
     ...settings,
-    sizes: model.sizes,
+    ...(conv ? {} : { sizes: (model as cr.nn.MLP).sizes }),
     device: info.device,
     adapter: info.description,
     steps: result.steps,

@@ -48,6 +48,8 @@ describe('npm run train', () => {
       [['--lr'], /--lr needs a value/],
       [['--frobnicate'], /unknown option --frobnicate/],
       [['--hidden', '10,x'], /--hidden must be positive whole numbers/],
+      [['--model', 'cnn', '--dataset', 'spiral'], /--model cnn takes 28x28 images: use it with --dataset mnist/],
+      [['--model', 'resnet'], /--model must be one of mlp, cnn, got "resnet"/],
     ] as const) {
       const run = train(...args);
       expect(run.status, args.join(' ')).toBe(2);
