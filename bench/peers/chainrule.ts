@@ -1,10 +1,24 @@
 // chainrule on the page's WebGPU device (common.ts's start() has called cr.init): cr.nn.MLP loaded
 // with the shared weights, cr.softmaxCrossEntropy, loss.backward(), cr.optim.SGD; waits with
-// cr.sync(). Its kernels are timed by its own profiler, cr.profile().
+// cr.sync(). The conv layer and the CNN in cr.conv2d, cr.maxPool2d and flatten (NCHW, weights
+// OIHW: the shared data's layouts). Its kernels are timed by its own profiler, cr.profile().
 import * as cr from 'chainrule';
 import { kernelReport, type KernelReport } from './kernel-times.ts';
 import { libraries } from './versions.ts';
-import { LR, transpose, type Library, type MatmulRunner, type MlpData, type MlpRunner } from './workloads.ts';
+import {
+  CNN,
+  CNN_FEATURES,
+  LR,
+  convOut,
+  transpose,
+  type CnnData,
+  type ConvData,
+  type ConvRunner,
+  type Library,
+  type MatmulRunner,
+  type MlpData,
+  type MlpRunner,
+} from './workloads.ts';
 
 export const chainrule: Library = {
   ...libraries.chainrule,
@@ -32,6 +46,74 @@ export const chainrule: Library = {
         opt.zeroGrad();
         loss.backward();
         opt.step(); // forward, backward and update: one plan, one submit
+      },
+      sync: () => cr.sync(),
+      loss: () => loss!.item(),
+      dispose() {},
+    };
+  },
+
+  async conv(data: ConvData): Promise<ConvRunner> {
+    const { batch: N, channels: C, outChannels: OC, size: S, kernel: K, padding } = data;
+    const O = convOut(data);
+    const x = cr.tensor(data.x, [N, C, S, S], { requiresGrad: true }).realize();
+    const w = cr.tensor(data.w, [OC, C, K, K], { requiresGrad: true }).realize();
+    const b = cr.tensor(data.b, [OC], { requiresGrad: true }).realize();
+    const g = cr.tensor(data.g, [N, OC, O, O]).realize();
+    await cr.sync();
+    let loss: cr.Tensor | null = null;
+    return {
+      run() {
+        for (const t of [x, w, b]) t.zeroGrad(); // backward() accumulates
+        loss = cr.conv2d(x, w, b, { stride: 1, padding }).mul(g).sum();
+        loss.backward();
+        cr.realize([loss, x.grad!, w.grad!, b.grad!]); // forward and backward: one plan, one submit
+      },
+      sync: () => cr.sync(),
+      async result() {
+        const [l, dx, dw, db] = await Promise.all([loss!, x.grad!, w.grad!, b.grad!].map((t) => t.data()));
+        return { loss: l[0], dx: Float32Array.from(dx), dw: Float32Array.from(dw), db: Float32Array.from(db) };
+      },
+      dispose() {},
+    };
+  },
+
+  async cnn(data: CnnData): Promise<MlpRunner> {
+    const {
+      batch: B,
+      size: S,
+      kernel: K,
+      channels: [C0, C1, C2],
+      hidden: H,
+      classes: L,
+    } = CNN;
+    const x = cr.tensor(data.x, [B, C0, S, S]).realize();
+    const labels = cr.tensor(data.labels, [B], { dtype: 'int32' }).realize();
+    const param = (values: Float32Array, shape: number[]) => cr.tensor(values, shape, { requiresGrad: true });
+    const p = {
+      c1w: param(data.c1w, [C1, C0, K, K]),
+      c1b: param(data.c1b, [C1]),
+      c2w: param(data.c2w, [C2, C1, K, K]),
+      c2b: param(data.c2b, [C2]),
+      f1w: param(data.f1w, [CNN_FEATURES, H]),
+      f1b: param(data.f1b, [H]),
+      f2w: param(data.f2w, [H, L]),
+      f2b: param(data.f2b, [L]),
+    };
+    const params = Object.values(p);
+    cr.realize(params);
+    await cr.sync();
+    const opt = new cr.optim.SGD(params, { lr: LR });
+    let loss: cr.Tensor | null = null;
+    return {
+      step() {
+        let h = cr.maxPool2d(cr.conv2d(x, p.c1w, p.c1b).relu(), { kernelSize: 2 });
+        h = cr.maxPool2d(cr.conv2d(h, p.c2w, p.c2b).relu(), { kernelSize: 2 });
+        h = h.flatten(1).matmul(p.f1w).add(p.f1b).relu();
+        loss = cr.softmaxCrossEntropy(h.matmul(p.f2w).add(p.f2b), labels);
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
       },
       sync: () => cr.sync(),
       loss: () => loss!.item(),

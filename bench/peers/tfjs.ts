@@ -1,6 +1,8 @@
 // TensorFlow.js on its WebGPU backend: variables, tf.train.sgd(lr).minimize() inside tf.tidy (the
 // forward, tf.losses.softmaxCrossEntropy, the gradients and the update; only the returned loss
-// survives the tidy, and the page disposes it at the next step).
+// survives the tidy, and the page disposes it at the next step). The conv layer and the CNN in
+// tf.conv2d and tf.maxPool, which take NHWC inputs and HWIO filters: the shared NCHW / OIHW data is
+// permuted once when uploading (and the conv gradients back when read).
 //
 // Waiting for the GPU: TF.js records kernels into a command encoder and submits every 15
 // dispatches or on a read, so "await the queue" alone could miss the unsubmitted tail. tfSync()
@@ -11,7 +13,20 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-webgpu';
 import { profileKernels, type KernelReport } from './kernel-times.ts';
 import { libraries } from './versions.ts';
-import { LR, type Library, type MatmulRunner, type MlpData, type MlpRunner } from './workloads.ts';
+import {
+  CNN,
+  CNN_FEATURES,
+  LR,
+  convOut,
+  permute,
+  type CnnData,
+  type ConvData,
+  type ConvRunner,
+  type Library,
+  type MatmulRunner,
+  type MlpData,
+  type MlpRunner,
+} from './workloads.ts';
 
 /** TF.js's flag for how many dispatches share a compute pass (and a submit): 15 by default. */
 const BATCH_FLAG = 'WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE';
@@ -38,6 +53,17 @@ async function tfSync(): Promise<void> {
   await backend.queue.onSubmittedWorkDone();
 }
 
+const NCHW_TO_NHWC = [0, 2, 3, 1];
+const NHWC_TO_NCHW = [0, 3, 1, 2];
+const OIHW_TO_HWIO = [2, 3, 1, 0];
+const HWIO_TO_OIHW = [3, 2, 0, 1];
+
+/** The tensor counts after each step: equal when the step leaks nothing. */
+function leakNote(tensors: number[]): string {
+  const [first, last] = [tensors[0], tensors.at(-1)!];
+  return last === first ? `no leak: ${last} tensors after every step` : `LEAK: ${first} tensors after the first step, ${last} after the last`;
+}
+
 export const tfjs: Library = {
   ...libraries.tfjs,
 
@@ -60,7 +86,7 @@ export const tfjs: Library = {
       return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar; // mean over the batch
     };
     let loss: tf.Scalar | null = null;
-    let tensors: number[] = [];
+    const tensors: number[] = [];
     return {
       step() {
         loss?.dispose();
@@ -69,11 +95,98 @@ export const tfjs: Library = {
       },
       sync: tfSync,
       loss: async () => (await loss!.data())[0],
-      note: () => {
-        const [first, last] = [tensors[0], tensors.at(-1)!];
-        tensors = [];
-        return last === first ? `no leak: ${last} tensors after every step` : `LEAK: ${first} tensors after the first step, ${last} after the last`;
+      note: () => leakNote(tensors.splice(0)),
+      dispose() {
+        loss?.dispose();
+        tf.dispose([x, y, ...vars]);
+        opt.dispose();
       },
+    };
+  },
+
+  async conv(data: ConvData): Promise<ConvRunner> {
+    await start();
+    const { batch: N, channels: C, outChannels: OC, size: S, kernel: K, padding } = data;
+    const O = convOut(data);
+    const x = tf.tensor4d(permute(data.x, [N, C, S, S], NCHW_TO_NHWC), [N, S, S, C]);
+    const w = tf.tensor4d(permute(data.w, [OC, C, K, K], OIHW_TO_HWIO), [K, K, C, OC]);
+    const b = tf.tensor1d(data.b);
+    const g = tf.tensor4d(permute(data.g, [N, OC, O, O], NCHW_TO_NHWC), [N, O, O, OC]);
+    // The loss and its gradients with respect to all three inputs (x, w, b).
+    const f = tf.valueAndGrads((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) =>
+      tf.sum(tf.mul(tf.add(tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, padding), bi), g)),
+    );
+    let out: tf.Tensor[] = [];
+    return {
+      run() {
+        tf.dispose(out);
+        out = tf.tidy(() => {
+          const { value, grads } = f([x, w, b]);
+          return [value, ...grads];
+        });
+      },
+      sync: tfSync,
+      async result() {
+        const [l, dx, dw, db] = (await Promise.all(out.map((t) => t.data()))) as Float32Array[];
+        return {
+          loss: l[0],
+          dx: permute(dx, [N, S, S, C], NHWC_TO_NCHW),
+          dw: permute(dw, [K, K, C, OC], HWIO_TO_OIHW),
+          db,
+        };
+      },
+      dispose() {
+        tf.dispose([...out, x, w, b, g]);
+      },
+    };
+  },
+
+  async cnn(data: CnnData): Promise<MlpRunner> {
+    await start();
+    const {
+      batch: B,
+      size: S,
+      kernel: K,
+      channels: [C0, C1, C2],
+      hidden: H,
+      classes: L,
+    } = CNN;
+    // One input channel: NCHW and NHWC hold the same numbers in the same order.
+    const x = tf.tensor4d(data.x, [B, S, S, C0]);
+    const y = tf.tensor2d(data.oneHot, [B, L]);
+    // fc1's rows follow the NCHW flatten (channel, row, column); TF.js flattens NHWC (row, column,
+    // channel): its rows permuted once, so the two compute the same function.
+    const side = Math.sqrt(CNN_FEATURES / C2);
+    const f1w = permute(data.f1w, [C2, side, side, H], [1, 2, 0, 3]);
+    const vars = [
+      tf.variable(tf.tensor4d(permute(data.c1w, [C1, C0, K, K], OIHW_TO_HWIO), [K, K, C0, C1]), true, 'c1w'),
+      tf.variable(tf.tensor1d(data.c1b), true, 'c1b'),
+      tf.variable(tf.tensor4d(permute(data.c2w, [C2, C1, K, K], OIHW_TO_HWIO), [K, K, C1, C2]), true, 'c2w'),
+      tf.variable(tf.tensor1d(data.c2b), true, 'c2b'),
+      tf.variable(tf.tensor2d(f1w, [CNN_FEATURES, H]), true, 'f1w'),
+      tf.variable(tf.tensor1d(data.f1b), true, 'f1b'),
+      tf.variable(tf.tensor2d(data.f2w, [H, L]), true, 'f2w'),
+      tf.variable(tf.tensor1d(data.f2b), true, 'f2b'),
+    ] as const;
+    const [c1w, c1b, c2w, c2b, fw1, fb1, fw2, fb2] = vars;
+    const opt = tf.train.sgd(LR);
+    const lossFn = (): tf.Scalar => {
+      let h = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, c1w as tf.Tensor4D, 1, 'valid'), c1b)) as tf.Tensor4D, 2, 2, 'valid');
+      h = tf.maxPool(tf.relu(tf.add(tf.conv2d(h, c2w as tf.Tensor4D, 1, 'valid'), c2b)) as tf.Tensor4D, 2, 2, 'valid');
+      const f = tf.relu(tf.add(tf.matMul(tf.reshape(h, [B, CNN_FEATURES]), fw1), fb1));
+      return tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(f, fw2), fb2)) as tf.Scalar;
+    };
+    let loss: tf.Scalar | null = null;
+    const tensors: number[] = [];
+    return {
+      step() {
+        loss?.dispose();
+        loss = tf.tidy(() => opt.minimize(lossFn, true, [...vars])!);
+        tensors.push(tf.memory().numTensors);
+      },
+      sync: tfSync,
+      loss: async () => (await loss!.data())[0],
+      note: () => leakNote(tensors.splice(0)),
       dispose() {
         loss?.dispose();
         tf.dispose([x, y, ...vars]);

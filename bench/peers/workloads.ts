@@ -6,7 +6,7 @@ import type { BenchState } from '../pages/common.ts';
 import type { KernelReport } from './kernel-times.ts';
 import type { LibraryInfo } from './versions.ts';
 
-/** The learning rate of every MLP workload (plain SGD). */
+/** The learning rate of every training workload, the MLPs and the CNN (plain SGD). */
 export const LR = 0.01;
 
 /** An MLP workload: sizes [in, hidden, out] (ReLU between, softmax cross-entropy on top) and the batch. */
@@ -52,6 +52,88 @@ export interface MlpRunner {
   dispose(): void;
 }
 
+/** A conv layer's forward and backward: x [N, C, H, W], w [OC, C, K, K], bias [OC], stride 1, the padding on every side. */
+export interface ConvSpec {
+  batch: number;
+  channels: number;
+  outChannels: number;
+  /** Input height and width. */
+  size: number;
+  kernel: number;
+  padding: number;
+}
+
+/** The page's conv layer: 64 images of 32 channels, 28x28, a 3x3 kernel to 32 channels, padding 1 (output 28x28). */
+export const CONV: ConvSpec = { batch: 64, channels: 32, outChannels: 32, size: 28, kernel: 3, padding: 1 };
+
+/** The output's height and width (stride 1). */
+export const convOut = ({ size, kernel, padding }: ConvSpec): number => size + 2 * padding - kernel + 1;
+
+/** "x [64, 32, 28, 28], w [32, 32, 3, 3], padding 1": the size column of the conv rows. */
+export const convSize = (s: ConvSpec): string =>
+  `x [${s.batch}, ${s.channels}, ${s.size}, ${s.size}], w [${s.outChannels}, ${s.channels}, ${s.kernel}, ${s.kernel}], padding ${s.padding}`;
+
+/** FLOPs of the forward convolution, 2 N OC OH OW C KH KW (the backward, dx and dw, is twice that). */
+export const convFlops = (s: ConvSpec): number => 2 * s.batch * s.outChannels * convOut(s) ** 2 * s.channels * s.kernel ** 2;
+
+/** A conv layer's data in PyTorch's layouts (NCHW, weights OIHW), row-major. */
+export interface ConvData extends ConvSpec {
+  /** Input [N, C, H, W]. */
+  x: Float32Array;
+  /** Weights [OC, C, K, K]. */
+  w: Float32Array;
+  /** Bias [OC]. */
+  b: Float32Array;
+  /** The upstream gradient [N, OC, OH, OW]: the loss is sum(y * g). */
+  g: Float32Array;
+}
+
+/** What one run of the conv workload computed, read back, in ConvData's layouts (NCHW, OIHW). */
+export interface ConvResult {
+  /** sum(y * g). */
+  loss: number;
+  dx: Float32Array;
+  dw: Float32Array;
+  db: Float32Array;
+}
+
+/** One library's conv layer, data uploaded: run() enqueues y = conv(x, w) + b, the loss sum(y * g), and dx, dw, db. */
+export interface ConvRunner {
+  run(): void;
+  sync(): Promise<void>;
+  /** The latest run's loss and gradients (read back; call after sync). */
+  result(): Promise<ConvResult>;
+  dispose(): void;
+}
+
+/** The CNN of the peer page: conv 5x5 1->8, ReLU, pool 2, conv 5x5 8->16, ReLU, pool 2, flatten, Linear 256->64, ReLU, Linear 64->10. */
+export const CNN = { batch: 64, size: 28, kernel: 5, channels: [1, 8, 16], hidden: 64, classes: 10 } as const;
+
+/** The flattened features after the second pool: 16 channels of 4x4. */
+export const CNN_FEATURES = CNN.channels[2] * (((CNN.size - CNN.kernel + 1) / 2 - CNN.kernel + 1) / 2) ** 2;
+
+/** "28x28x1 → conv 5x5 1-8 … , batch 64": the size column of the CNN rows. */
+export const cnnSize = `28×28×1, conv5 8, pool, conv5 16, pool, ${CNN_FEATURES}-${CNN.hidden}-${CNN.classes}, batch ${CNN.batch}`;
+
+/** The CNN's data and initial weights: convolutions in PyTorch's layouts (NCHW input, OIHW weights), the linear layers input-major as MlpData's. */
+export interface CnnData {
+  batch: number;
+  /** Inputs [B, 1, 28, 28]. */
+  x: Float32Array;
+  labels: Int32Array;
+  oneHot: Float32Array;
+  /** conv1: [8, 1, 5, 5], [8]; conv2: [16, 8, 5, 5], [16]. */
+  c1w: Float32Array;
+  c1b: Float32Array;
+  c2w: Float32Array;
+  c2b: Float32Array;
+  /** fc1: [256, 64] (rows in NCHW flatten order: channel, then row, then column), [64]; fc2: [64, 10], [10]. */
+  f1w: Float32Array;
+  f1b: Float32Array;
+  f2w: Float32Array;
+  f2b: Float32Array;
+}
+
 /** One library's y = a @ b on the device, with a and b already uploaded. */
 export interface MatmulRunner {
   run(): void;
@@ -62,6 +144,10 @@ export interface MatmulRunner {
 /** What the page measures in every library. */
 export interface Library extends LibraryInfo {
   mlp(data: MlpData): Promise<MlpRunner>;
+  /** The conv layer's forward and backward. */
+  conv(data: ConvData): Promise<ConvRunner>;
+  /** The CNN's SGD step (lr LR), a runner like the MLP's. */
+  cnn(data: CnnData): Promise<MlpRunner>;
   matmul(n: number, a: Float32Array, b: Float32Array): Promise<MatmulRunner>;
   /**
    * Per-kernel GPU times of `steps` more runs of `run` (each awaited with `sync`): a profiling run
@@ -103,6 +189,74 @@ export function mlpData({ sizes, batch }: MlpSpec, seed = 1): MlpData {
     w2: scaledNormals(H * C, seed + 4, Math.sqrt(2 / H)),
     b2: new Float32Array(C),
   };
+}
+
+/** The conv layer's data: x and g ~ N(0, 1), He-initialised weights (N(0, 2 / (C K K))), a small random bias. */
+export function convData(spec: ConvSpec = CONV, seed = 31): ConvData {
+  const { batch: N, channels: C, outChannels: OC, kernel: K } = spec;
+  const O = convOut(spec);
+  return {
+    ...spec,
+    x: scaledNormals(N * C * spec.size ** 2, seed),
+    w: scaledNormals(OC * C * K * K, seed + 1, Math.sqrt(2 / (C * K * K))),
+    b: scaledNormals(OC, seed + 2, 0.1),
+    g: scaledNormals(N * OC * O * O, seed + 3),
+  };
+}
+
+/** The CNN's data: inputs ~ N(0, 1), labels uniform, He-initialised weights, zero biases. */
+export function cnnData(seed = 41): CnnData {
+  const {
+    batch: B,
+    size: S,
+    kernel: K,
+    channels: [C0, C1, C2],
+    hidden: H,
+    classes: L,
+  } = CNN;
+  const u = rng(seed + 1);
+  const labels = Int32Array.from({ length: B }, () => Math.floor(u() * L));
+  const oneHot = new Float32Array(B * L);
+  labels.forEach((l, i) => (oneHot[i * L + l] = 1));
+  return {
+    batch: B,
+    x: scaledNormals(B * C0 * S * S, seed),
+    labels,
+    oneHot,
+    c1w: scaledNormals(C1 * C0 * K * K, seed + 2, Math.sqrt(2 / (C0 * K * K))),
+    c1b: new Float32Array(C1),
+    c2w: scaledNormals(C2 * C1 * K * K, seed + 3, Math.sqrt(2 / (C1 * K * K))),
+    c2b: new Float32Array(C2),
+    f1w: scaledNormals(CNN_FEATURES * H, seed + 4, Math.sqrt(2 / CNN_FEATURES)),
+    f1b: new Float32Array(H),
+    f2w: scaledNormals(H * L, seed + 5, Math.sqrt(2 / H)),
+    f2b: new Float32Array(L),
+  };
+}
+
+/**
+ * Permutes the axes of a row-major array of this shape: out's axis i is a's axis perm[i] (as
+ * numpy.transpose): e.g. NCHW to NHWC with [0, 2, 3, 1], OIHW to HWIO with [2, 3, 1, 0].
+ */
+export function permute(a: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array {
+  const outShape = perm.map((p) => shape[p]);
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((m, d) => m * d, 1));
+  const outStrides = perm.map((p) => strides[p]); // the input stride of each output axis
+  const out = new Float32Array(a.length);
+  const idx = new Array<number>(outShape.length).fill(0);
+  let src = 0;
+  for (let k = 0; k < out.length; k++) {
+    out[k] = a[src];
+    for (let d = outShape.length - 1; d >= 0; d--) {
+      if (++idx[d] < outShape[d]) {
+        src += outStrides[d];
+        break;
+      }
+      src -= outStrides[d] * (outShape[d] - 1);
+      idx[d] = 0;
+    }
+  }
+  return out;
 }
 
 /** The transpose of a row-major [rows, cols] matrix. */
