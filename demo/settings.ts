@@ -35,7 +35,7 @@ export function applyDefaults(changed: 'dataset' | 'optimizer' | 'model'): void 
   const d = defaults(field('dataset').value as Dataset, field('optimizer').value as OptimizerName);
   field('lr').value = String(d.lr);
   if (changed === 'optimizer') return;
-  field('hidden').value = cnn ? '64' : d.hidden;
+  field('hidden').value = cnn ? '128' : d.hidden;
   field('batch').value = String(cnn ? 64 : d.batch);
   field('epochs').value = String(d.epochs);
 }

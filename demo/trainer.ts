@@ -38,7 +38,7 @@ export async function prepare(s: Settings): Promise<Prepared> {
   }
   const model =
     s.model === 'cnn'
-      ? cr.nn.cnn({ hidden: s.hidden[0] ?? 64, classes, seed: 0 }) // rows of 784 pixels become 1x28x28 images inside
+      ? cr.nn.cnn({ hidden: s.hidden[0] ?? 128, classes, seed: 0 }) // rows of 784 pixels become 1x28x28 images inside
       : new cr.nn.MLP([train.x.shape[1], ...s.hidden, classes], { seed: 0 });
   const params = model.parameters();
   const optimizer = s.optimizer === 'adam' ? new cr.optim.Adam(params, { lr: s.lr }) : new cr.optim.SGD(params, { lr: s.lr, momentum: 0.9 });

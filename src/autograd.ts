@@ -59,6 +59,34 @@ export function backward(root: Value, seed?: Value): void {
 }
 
 /**
+ * d root / d v for every value v on root's path (a scalar root), as pending values: what
+ * backward() computes, for every node rather than only the leaves, and without touching .grad or
+ * anything backward() marks (cr.graph shows them). Values read later must not have changed in place.
+ */
+export function gradientsOf(root: Value): Map<Value, Value> {
+  if (!root.requiresGrad || sizeOf(root.shape) !== 1) fail('graph', `gradients need a scalar root that requires grad, got ${root}`);
+  const dtype = isFloat(root.dtype) ? root.dtype : 'float32';
+  const all = new Map<Value, Value>([[root, root.shape.length === 0 ? scalar(1, dtype) : upload(allocate(dtype, 1).fill(1), root.shape)]]);
+  noGrad(() => {
+    const order = topologicalOrder(root);
+    for (let i = order.length - 1; i >= 0; i--) {
+      const v = order[i];
+      const dy = all.get(v)!;
+      if (v.isLeaf || v.node?.kind !== 'fwd') continue;
+      const { op, reads: inputs } = v.node;
+      op.inputs.forEach((spec, wrt) => {
+        const x = inputs[wrt];
+        if (!spec.differentiable || !x.requiresGrad) return;
+        const dx = unbroadcast(vjpOf(v, wrt, dy), x.shape);
+        const before = all.get(x);
+        all.set(x, before ? record(add.spec, [before, dx], {}) : dx);
+      });
+    }
+  });
+  return all;
+}
+
+/**
  * Sets v's gradient. Replacing one that only autograd ever held (zeroGrad, or accumulation) frees
  * its memory at once rather than at garbage collection: a repeated step then gets the same buffers
  * back, and its bind groups are reused (plan reuse).

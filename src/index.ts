@@ -19,6 +19,7 @@ export { sync } from './executor.ts';
 export { stats, resetStats, type Stats } from './stats.ts';
 export { memory, type MemoryReport, type MemoryByOrigin } from './memory.ts';
 export { profile, type Profile, type ProfileOptions, type KernelRow } from './profile.ts';
+export { graph, GraphData, type GraphNode, type GraphEdge, type GraphOptions, type Summary } from './graphview.ts';
 export type { KernelTime, Phase } from './backend/backend.ts';
 export { VerifyError } from './verify.ts';
 export {

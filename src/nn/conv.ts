@@ -151,7 +151,7 @@ export class Unflatten extends Module {
  */
 export function cnn(options: { channels?: readonly [number, number]; hidden?: number; classes?: number; seed?: number } = {}): Sequential {
   const [c1, c2] = options.channels ?? [8, 16];
-  const hidden = options.hidden ?? 64;
+  const hidden = options.hidden ?? 128;
   const classes = options.classes ?? 10;
   const seed = (k: number) => (options.seed === undefined ? undefined : options.seed + k);
   return new Sequential(

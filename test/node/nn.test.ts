@@ -56,9 +56,9 @@ describe.each(['cpu', 'webgpu'] as const)('nn on %s', (device) => {
       '1.bias [8]',
       '4.weight [16,8,5,5]',
       '4.bias [16]',
-      '8.weight [64,256]',
-      '8.bias [64]',
-      '10.weight [10,64]',
+      '8.weight [128,256]',
+      '8.bias [128]',
+      '10.weight [10,128]',
       '10.bias [10]',
     ]);
     const scores = model.forward(cr.rand([3, 784], { seed: 2 }));

@@ -82,7 +82,7 @@ const layers: [number, RegExp][] = [
   [5, /^executor\.ts$/],
   [6, /^autograd\.ts$/],
   [7, /^tensor\.ts$/],
-  [8, /^(memory|gradcheck|profile)\.ts$|^(nn|optim|data|io)\//],
+  [8, /^(memory|gradcheck|profile|graphview)\.ts$|^(nn|optim|data|io)\//],
   [9, /^(index|node)\.ts$|^cli\//],
 ];
 

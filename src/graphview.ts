@@ -1,0 +1,210 @@
+/**
+ * cr.graph(): the recorded computational graph as data, as the lecture draws it: each node's op,
+ * shapes, dtype and the user's line, the edges, and summaries of each value (forward, green) and
+ * its gradient (backward, red); toDot() for Graphviz, toMarkdown() for a terminal.
+ */
+import { fail } from './errors.ts';
+import { gradientsOf } from './autograd.ts';
+import { read, realize } from './executor.ts';
+import type { Value } from './graph.ts';
+import { formatShape } from './shape.ts';
+import { Tensor } from './tensor.ts';
+
+/** What the values of a tensor look like: NaN and infinities counted apart, the rest summarized. */
+export interface Summary {
+  readonly count: number;
+  readonly min: number;
+  readonly max: number;
+  readonly mean: number;
+  readonly std: number;
+  readonly nan: number;
+  readonly inf: number;
+}
+
+/** One value of the graph: an op's output, or a leaf (data, a parameter, a constant). */
+export interface GraphNode {
+  readonly id: number;
+  /** The op's name (matmul, relu), or 'input' / 'parameter' for a leaf (a parameter requires grad). */
+  readonly op: string;
+  readonly shape: readonly number[];
+  readonly dtype: string;
+  /** "file:line:col" of the user's code that made it, when known. */
+  readonly madeAt?: string;
+  /** Ids of the nodes it reads, in the op's input order. */
+  readonly inputs: readonly number[];
+  readonly value?: Summary;
+  /** d root / d this value, where it has one (float values on the path to the root). */
+  readonly grad?: Summary;
+  /** The values themselves and the gradient's, when asked for ({ values: true }). */
+  readonly values?: readonly number[];
+  readonly grads?: readonly number[];
+  /** Why a value or gradient is missing (e.g. an optimizer step changed a parameter it reads). */
+  readonly note?: string;
+}
+
+export interface GraphEdge {
+  readonly from: number;
+  readonly to: number;
+  /** Which input of `to` it is. */
+  readonly input: number;
+}
+
+export interface GraphOptions {
+  /** Read every value and gradient whole, not only their summaries (default false). */
+  values?: boolean;
+  /** Compute the gradient of the first root (a scalar) with respect to every node (default true). */
+  gradients?: boolean;
+}
+
+/** The graph that computes `roots`, with what each node holds now. */
+export class GraphData {
+  constructor(
+    readonly nodes: readonly GraphNode[],
+    readonly edges: readonly GraphEdge[],
+  ) {}
+
+  /**
+   * Graphviz source: left to right, as the lecture draws it, each edge labelled with its value's
+   * mean in green above and its gradient's mean in red below.
+   */
+  toDot(): string {
+    const lines = [
+      'digraph chainrule {',
+      '  rankdir=LR;',
+      '  node [shape=box, fontname="Helvetica", fontsize=10];',
+      '  edge [fontname="Helvetica", fontsize=9];',
+    ];
+    for (const n of this.nodes) {
+      const label = [n.op, `${formatShape(n.shape)} ${n.dtype}`, ...(n.madeAt ? [n.madeAt.replace(/^.*\//, '')] : [])].join('\\n');
+      const style = n.op === 'parameter' ? ', style=filled, fillcolor="#fff3cd"' : n.op === 'input' ? ', style=rounded' : '';
+      lines.push(`  n${n.id} [label="${escape(label)}"${style}];`);
+    }
+    for (const e of this.edges) {
+      const from = this.nodes[e.from];
+      const parts = [
+        ...(from.value ? [`<font color="darkgreen">${html(number(from.value.mean))}</font>`] : []),
+        ...(from.grad ? [`<font color="red">${html(number(from.grad.mean))}</font>`] : []),
+      ];
+      lines.push(`  n${e.from} -> n${e.to}${parts.length > 0 ? ` [label=<${parts.join('<br/>')}>]` : ''};`);
+    }
+    lines.push('}');
+    return lines.join('\n') + '\n';
+  }
+
+  /** A Markdown table: one row per node, its value and gradient summarized. */
+  toMarkdown(): string {
+    const rows = ['| id | op | shape | inputs | value (mean ± std, [min, max]) | gradient | made at |', '|---|---|---|---|---|---|---|'];
+    for (const n of this.nodes) {
+      rows.push(
+        `| ${n.id} | ${n.op} | ${formatShape(n.shape)} ${n.dtype} | ${n.inputs.join(', ')} | ${summaryText(n.value)} | ${summaryText(n.grad)} | ${n.madeAt ?? ''}${n.note ? ` (${n.note})` : ''} |`,
+      );
+    }
+    return rows.join('\n') + '\n';
+  }
+}
+
+/**
+ * The recorded graph that computes `roots` (tensors made by ops), with a summary of each value and,
+ * for a scalar first root, of d root / d value at every node: computed and read back in one plan.
+ * Call it after backward() and before opt.step(): a step changes parameters in place, and values
+ * freed since cannot be computed again at their old weights (such nodes say so in `note`).
+ */
+export async function graph(roots: Tensor | readonly Tensor[], options: GraphOptions = {}): Promise<GraphData> {
+  const list = roots instanceof Tensor ? [roots] : roots;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((t) => t instanceof Tensor)) fail('graph', 'expects one or more Tensors');
+  const order = collect(list.map((t) => t.value));
+  const id = new Map(order.map((v, i) => [v, i]));
+  const grads = options.gradients !== false && list[0].value.requiresGrad && list[0].size === 1 ? gradientsOf(list[0].value) : new Map<Value, Value>();
+  const wanted = [...order, ...order.map((v) => grads.get(v)).filter((g): g is Value => !!g)];
+  const notes = new Map<Value, string>();
+  try {
+    realize(wanted.filter((v) => !v.disposed && !v.failed)); // one plan
+  } catch {
+    // A node that cannot be computed (a parameter changed in place since): read what can be, one by one below.
+  }
+  const readOf = async (v: Value | undefined): Promise<Float64Array | undefined> => {
+    if (!v || v.disposed) return undefined;
+    try {
+      return Float64Array.from(await read(v));
+    } catch (e) {
+      notes.set(v, (e as Error).message.split('\n')[0]);
+      return undefined;
+    }
+  };
+  const nodes: GraphNode[] = [];
+  for (const v of order) {
+    const [values, g] = await Promise.all([readOf(v), readOf(grads.get(v))]);
+    const note = notes.get(v) ?? (grads.get(v) ? notes.get(grads.get(v)!) : undefined);
+    nodes.push({
+      id: id.get(v)!,
+      op: v.node ? `${v.node.op.name}${v.node.kind === 'vjp' ? `' (input ${v.node.wrt})` : ''}` : v.requiresGrad ? 'parameter' : 'input',
+      shape: [...v.shape],
+      dtype: v.dtype,
+      ...(v.origin ? { madeAt: v.origin } : {}),
+      inputs: (v.node?.reads ?? []).map((r) => id.get(r)!),
+      ...(values ? { value: summarize(values) } : {}),
+      ...(g ? { grad: summarize(g) } : {}),
+      ...(options.values && values ? { values: Array.from(values) } : {}),
+      ...(options.values && g ? { grads: Array.from(g) } : {}),
+      ...(note ? { note } : {}),
+    });
+  }
+  const edges = order.flatMap((v) => (v.node?.reads ?? []).map((r, input) => ({ from: id.get(r)!, to: id.get(v)!, input })));
+  return new GraphData(nodes, edges);
+}
+
+/** The values reachable from the roots through their nodes' reads, inputs before outputs. */
+function collect(roots: readonly Value[]): Value[] {
+  const order: Value[] = [];
+  const seen = new Set<Value>();
+  const stack: [Value, boolean][] = roots.map((v) => [v, false]);
+  while (stack.length > 0) {
+    const [v, expanded] = stack.pop()!;
+    if (expanded) {
+      order.push(v);
+      continue;
+    }
+    if (seen.has(v)) continue;
+    seen.add(v);
+    stack.push([v, true]);
+    for (const r of [...(v.node?.reads ?? [])].reverse()) if (!seen.has(r)) stack.push([r, false]);
+  }
+  return order;
+}
+
+/** Count, min, max, mean and std of the finite values; NaN and infinities counted apart. */
+export function summarize(values: ArrayLike<number>): Summary {
+  let [n, nan, inf, sum, sq, min, max] = [0, 0, 0, 0, 0, Infinity, -Infinity];
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (Number.isNaN(x)) nan++;
+    else if (!Number.isFinite(x)) inf++;
+    else {
+      n++;
+      sum += x;
+      sq += x * x;
+      min = Math.min(min, x);
+      max = Math.max(max, x);
+    }
+  }
+  const mean = n > 0 ? sum / n : NaN;
+  return {
+    count: values.length,
+    min: n > 0 ? min : NaN,
+    max: n > 0 ? max : NaN,
+    mean,
+    std: n > 0 ? Math.sqrt(Math.max(0, sq / n - mean * mean)) : NaN,
+    nan,
+    inf,
+  };
+}
+
+function summaryText(s: Summary | undefined): string {
+  if (!s) return '';
+  const bad = s.nan + s.inf > 0 ? `, ${s.nan} NaN, ${s.inf} inf` : '';
+  return `${number(s.mean)} ± ${number(s.std)}, [${number(s.min)}, ${number(s.max)}]${bad}`;
+}
+
+const number = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(4)).toString() : String(x));
+const escape = (s: string) => s.replace(/\\(?!n)/g, '\\\\').replace(/"/g, '\\"');
+const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
