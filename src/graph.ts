@@ -73,6 +73,8 @@ export class Value implements Meta {
   gradUnseen = false;
   /** Who frees it after its plan: 'plan' (its last use), 'grad' (the library), 'result' (garbage collection). */
   keep: Keep = 'plan';
+  /** The layer that made it (Sequential's "0.Linear"), for views that collapse a layer into one box (cr.graph). */
+  readonly scope: string | null = currentScope;
   /** dispose() was called: freed after its last pending reader, and any later use throws. */
   disposed = false;
 
@@ -153,6 +155,20 @@ export class Value implements Meta {
 
   toString(): string {
     return `Tensor(${this.dtype} ${formatShape(this.shape)}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+}
+
+// The layer whose forward is running (withScope): values made meanwhile note it.
+let currentScope: string | null = null;
+
+/** Runs fn with values made during it noted as made by the layer `name` (nested: "0.Linear/1.ReLU"). */
+export function withScope<T>(name: string, fn: () => T): T {
+  const outer = currentScope;
+  currentScope = outer ? `${outer}/${name}` : name;
+  try {
+    return fn();
+  } finally {
+    currentScope = outer;
   }
 }
 

@@ -40,6 +40,17 @@ export interface GraphNode {
   readonly grads?: readonly number[];
   /** Why a value or gradient is missing (e.g. an optimizer step changed a parameter it reads). */
   readonly note?: string;
+  /** The layer that made it, as Sequential names it ("0.Linear"); absent outside a model's forward. */
+  readonly scope?: string;
+}
+
+export interface SvgOptions {
+  /** Draw each layer (scope) as one box, except those in `expand`; default: when over 30 nodes. */
+  collapse?: boolean;
+  /** Layers drawn node by node even when collapsing ("0.Linear"). */
+  expand?: readonly string[];
+  /** A node to outline in red (e.g. the first one verify mode found diverging). */
+  highlight?: number;
 }
 
 export interface GraphEdge {
@@ -89,6 +100,83 @@ export class GraphData {
     }
     lines.push('}');
     return lines.join('\n') + '\n';
+  }
+
+  /**
+   * An SVG picture as the lecture draws the graph: left to right by depth, each edge labelled with
+   * its value's mean in green above it and its gradient's mean in red below it. Boxes carry
+   * data-node (a node's id) or data-scope (a collapsed layer's name), for pages to make clickable.
+   */
+  toSvg(options: SvgOptions = {}): string {
+    const collapse = options.collapse ?? this.nodes.length > 30;
+    const expand = new Set(options.expand ?? []);
+    const layerOf = (n: GraphNode) => n.scope?.split('/')[0];
+    // Boxes: a node, or a collapsed layer holding several.
+    const boxOf = new Map<number, string>();
+    const boxes = new Map<string, { label: string; sub: string; nodes: GraphNode[] }>();
+    for (const n of this.nodes) {
+      const layer = layerOf(n);
+      const key = collapse && layer && !expand.has(layer) && n.op !== 'parameter' && n.op !== 'input' ? `scope:${layer}` : `node:${n.id}`;
+      boxOf.set(n.id, key);
+      const box = boxes.get(key) ?? { label: key.startsWith('scope:') ? layer! : n.op, sub: '', nodes: [] };
+      box.nodes.push(n);
+      box.sub = key.startsWith('scope:') ? `${box.nodes.length} ops, ${formatShape(n.shape)}` : formatShape(n.shape);
+      boxes.set(key, box);
+    }
+    const links = new Map<string, GraphEdge>(); // one edge per pair of boxes, the last that joins them
+    for (const e of this.edges) {
+      const [a, b] = [boxOf.get(e.from)!, boxOf.get(e.to)!];
+      if (a !== b) links.set(`${a}>${b}`, e);
+    }
+    // Columns by longest path from the sources.
+    const depth = new Map<string, number>();
+    const keys = [...boxes.keys()];
+    for (const k of keys) depth.set(k, 0);
+    for (let changed = true, guard = 0; changed && guard < keys.length + 1; guard++) {
+      changed = false;
+      for (const key of links.keys()) {
+        const [a, b] = key.split('>');
+        if (depth.get(b)! >= depth.get(a)! + 1) continue;
+        depth.set(b, depth.get(a)! + 1);
+        changed = true;
+      }
+    }
+    const [W, H, GX, GY] = [150, 44, 90, 34];
+    const rows = new Map<number, number>();
+    const at = new Map<string, { x: number; y: number }>();
+    for (const k of keys) {
+      const col = depth.get(k)!;
+      const row = rows.get(col) ?? 0;
+      rows.set(col, row + 1);
+      at.set(k, { x: 20 + col * (W + GX), y: 20 + row * (H + GY) });
+    }
+    const width = 40 + (Math.max(...depth.values()) + 1) * (W + GX);
+    const height = 40 + Math.max(...rows.values()) * (H + GY);
+    const out = [
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
+    ];
+    for (const [key, e] of links) {
+      const [a, b] = key.split('>').map((k) => at.get(k)!);
+      const [x1, y1, x2, y2] = [a.x + W, a.y + H / 2, b.x, b.y + H / 2];
+      const from = this.nodes[e.from];
+      const [mx, my] = [(x1 + x2) / 2, (y1 + y2) / 2];
+      out.push(`<path d="M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}" fill="none" stroke="#555"/>`);
+      if (from.value) out.push(`<text x="${mx}" y="${my - 5}" text-anchor="middle" fill="darkgreen" class="value">${xml(number(from.value.mean))}</text>`);
+      if (from.grad) out.push(`<text x="${mx}" y="${my + 13}" text-anchor="middle" fill="red" class="grad">${xml(number(from.grad.mean))}</text>`);
+    }
+    for (const [key, box] of boxes) {
+      const { x, y } = at.get(key)!;
+      const data = key.startsWith('scope:') ? `data-scope="${xml(box.label)}"` : `data-node="${box.nodes[0].id}"`;
+      const hit = options.highlight !== undefined && box.nodes.some((n) => n.id === options.highlight);
+      const fill = box.nodes[0].op === 'parameter' ? '#fff3cd' : key.startsWith('scope:') ? '#e8f0fe' : '#fff';
+      out.push(
+        `<g ${data}><rect x="${x}" y="${y}" width="${W}" height="${H}" rx="6" fill="${fill}" stroke="${hit ? 'red' : '#333'}" stroke-width="${hit ? 3 : 1}"/>` +
+          `<text x="${x + W / 2}" y="${y + 18}" text-anchor="middle" font-weight="bold">${xml(box.label)}</text>` +
+          `<text x="${x + W / 2}" y="${y + 34}" text-anchor="middle" fill="#555">${xml(box.sub)}</text></g>`,
+      );
+    }
+    out.push('</svg>');
+    return out.join('\n') + '\n';
   }
 
   /** A Markdown table: one row per node, its value and gradient summarized. */
@@ -147,6 +235,7 @@ export async function graph(roots: Tensor | readonly Tensor[], options: GraphOpt
       ...(options.values && values ? { values: Array.from(values) } : {}),
       ...(options.values && g ? { grads: Array.from(g) } : {}),
       ...(note ? { note } : {}),
+      ...(v.scope ? { scope: v.scope } : {}),
     });
   }
   const edges = order.flatMap((v) => (v.node?.reads ?? []).map((r, input) => ({ from: id.get(r)!, to: id.get(v)!, input })));
@@ -207,4 +296,5 @@ function summaryText(s: Summary | undefined): string {
 
 const number = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(4)).toString() : String(x));
 const escape = (s: string) => s.replace(/\\(?!n)/g, '\\\\').replace(/"/g, '\\"');
+const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -4,6 +4,7 @@ import { formatShape, sameShape } from '../shape.ts';
 import type { Meta } from '../ops/spec.ts';
 import { Tensor } from '../tensor.ts';
 import { assign } from '../executor.ts';
+import { withScope } from '../graph.ts';
 
 /**
  * A layer or a model: a forward function and named parameters. Names and layouts of `stateDict()`
@@ -83,7 +84,8 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.layers.reduce((h, layer) => layer.forward(h), x);
+    // Each layer's values note it (cr.graph collapses a layer into one box).
+    return this.layers.reduce((h, layer, i) => withScope(`${i}.${layer.constructor.name}`, () => layer.forward(h)), x);
   }
 
   override namedParameters(): [string, Tensor][] {

@@ -87,3 +87,29 @@ describe('toDot', () => {
     }
   });
 });
+
+describe('toSvg', () => {
+  it("draws the lecture's picture: boxes left to right, values in green above the edges, gradients in red below; a model's layers collapse into one box each", async () => {
+    await cr.init({ device: 'cpu' });
+    const [x, y, z] = [-2, 5, -4].map((v) => cr.tensor([v], [1], { requiresGrad: true }));
+    const svg = (await cr.graph(x.add(y).mul(z))).toSvg();
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(svg.trim().endsWith('</svg>')).toBe(true);
+    expect([...svg.matchAll(/<g data-node="\d+">/g)]).toHaveLength(5);
+    expect(svg).toContain('<text x="'); // labels
+    expect([...svg.matchAll(/fill="darkgreen" class="value">([^<]+)</g)].map((m) => m[1]).sort()).toEqual(['-2', '-4', '3', '5']);
+    expect([...svg.matchAll(/fill="red" class="grad">([^<]+)</g)].map((m) => m[1]).sort()).toEqual(['-4', '-4', '-4', '3']);
+    // A model: each layer one box unless expanded; the highlighted node is outlined in red.
+    const model = new cr.nn.MLP([4, 8, 3], { seed: 1 });
+    const loss = cr.softmaxCrossEntropy(model.forward(cr.randn([2, 4], { seed: 2 })), cr.tensor(Int32Array.of(0, 2)));
+    loss.backward();
+    const g = await cr.graph(loss);
+    expect(g.nodes.filter((n) => n.scope === '0.Linear').map((n) => n.op)).toEqual(['matmul', 'add']);
+    const collapsed = g.toSvg({ collapse: true });
+    expect(collapsed).toContain('data-scope="0.Linear"');
+    expect(collapsed).toContain('data-scope="2.Linear"');
+    const expanded = g.toSvg({ collapse: true, expand: ['0.Linear'], highlight: g.nodes.find((n) => n.op === 'matmul')!.id });
+    expect(expanded).not.toContain('data-scope="0.Linear"');
+    expect(expanded).toContain('stroke="red" stroke-width="3"');
+  });
+});
