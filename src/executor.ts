@@ -13,7 +13,7 @@ import { noGrad } from './grad-mode.ts';
 import { reshape } from './ops/reshape.ts';
 import type { AnyUpdateSpec } from './ops/update.ts';
 import { formatShape, sizeOf } from './shape.ts';
-import { verifyNodes, type Computed } from './verify.ts';
+import { verifyNodes, verifyUpdates, type Computed, type UpdateComputed } from './verify.ts';
 
 /** How a plan runs: checked against the CPU (verify), guarded for NaN (numerics), with values moved in. */
 export interface PlanOptions {
@@ -320,7 +320,7 @@ function takeRoots(): Value[] {
  * semantics). Bumps the versions of what it rewrites, so a node recorded earlier that would read a
  * new value fails instead (checkVersions).
  */
-export function applyUpdates(updates: readonly Update[]): void {
+export function applyUpdates(updates: readonly Update[], verify = isVerifying()): void {
   const readers = pendingReaders(updates.flatMap((u) => [u.param, ...u.state]));
   realize([...updates.flatMap((u) => [u.param, u.grad, ...u.state]), ...takeRoots()], { also: readers });
   // Updates of one kind with the same hyperparameters go to the device together (one dispatch, fused).
@@ -337,7 +337,14 @@ export function applyUpdates(updates: readonly Update[]): void {
     const key = `${b.name}|${u.spec.name}|${JSON.stringify(u.hyper)}`;
     let batch = batches.get(key);
     if (!batch) batches.set(key, (batch = { b, spec: u.spec, hyper: u.hyper, items: [] }));
-    batch.items.push({ n: sizeOf(u.param.shape), grad: onDevice(u.grad), param: own(u.param), state: u.state.map(own) });
+    // Verify mode keeps what the update reads (shared: the update then writes a copy) until it is checked.
+    const kept = verify && b !== cpu ? [u.grad, u.param, ...u.state].map((v) => b.share(onDevice(v))) : null;
+    const item = { n: sizeOf(u.param.shape), grad: onDevice(u.grad), param: own(u.param), state: u.state.map(own) };
+    batch.items.push(item);
+    if (kept) {
+      const [grad, ...before] = kept;
+      unverifiedUpdates.push({ spec: u.spec, hyper: u.hyper, param: u.param, grad, before, after: [item.param, ...item.state].map((s) => b.share(s)) });
+    }
   }
   for (const { b, spec, hyper, items } of batches.values()) b.update(spec, hyper, items, isFusing());
   for (const u of updates) for (const v of [u.param, ...u.state]) v.version++;
@@ -386,16 +393,20 @@ function checkVersions(v: Value): void {
   });
 }
 
-// Nodes computed on the device in verify mode, checked at the next await (data(), sync()).
+// Nodes and updates computed on the device in verify mode, checked at the next await (data(), sync()).
 const unverified: Computed[] = [];
+const unverifiedUpdates: UpdateComputed[] = [];
 
 /** Checks the nodes computed since the last check against the CPU reference (verify mode). */
 async function verifyPending(): Promise<void> {
   const batch = unverified.splice(0);
+  const updates = unverifiedUpdates.splice(0);
   try {
     await verifyNodes(batch);
+    await verifyUpdates(updates);
   } finally {
     for (const { values } of batch) for (const s of values.values()) s.backend.release(s);
+    for (const u of updates) for (const s of [u.grad, ...u.before, ...u.after]) s.backend.release(s);
   }
 }
 

@@ -9,6 +9,7 @@ import { read, realize } from './executor.ts';
 import type { Value } from './graph.ts';
 import { formatShape } from './shape.ts';
 import { Tensor } from './tensor.ts';
+import { VerifyError } from './verify.ts';
 
 /** What the values of a tensor look like: NaN and infinities counted apart, the rest summarized. */
 export interface Summary {
@@ -49,8 +50,8 @@ export interface SvgOptions {
   collapse?: boolean;
   /** Layers drawn node by node even when collapsing ("0.Linear"). */
   expand?: readonly string[];
-  /** A node to outline in red (e.g. the first one verify mode found diverging). */
-  highlight?: number;
+  /** A node to outline in red: its id, or a VerifyError (the node verify mode found diverging first). */
+  highlight?: number | VerifyError;
 }
 
 export interface GraphEdge {
@@ -69,10 +70,20 @@ export interface GraphOptions {
 
 /** The graph that computes `roots`, with what each node holds now. */
 export class GraphData {
+  readonly #ids: ReadonlyMap<Value, number>;
+
   constructor(
     readonly nodes: readonly GraphNode[],
     readonly edges: readonly GraphEdge[],
-  ) {}
+    ids: ReadonlyMap<Value, number> = new Map(),
+  ) {
+    this.#ids = ids;
+  }
+
+  /** The id of the node a VerifyError names (undefined if it is not in this graph). */
+  nodeOf(error: VerifyError): number | undefined {
+    return error.value ? this.#ids.get(error.value) : undefined;
+  }
 
   /**
    * Graphviz source: left to right, as the lecture draws it, each edge labelled with its value's
@@ -167,7 +178,8 @@ export class GraphData {
     for (const [key, box] of boxes) {
       const { x, y } = at.get(key)!;
       const data = key.startsWith('scope:') ? `data-scope="${xml(box.label)}"` : `data-node="${box.nodes[0].id}"`;
-      const hit = options.highlight !== undefined && box.nodes.some((n) => n.id === options.highlight);
+      const target = options.highlight instanceof VerifyError ? this.nodeOf(options.highlight) : options.highlight;
+      const hit = target !== undefined && box.nodes.some((n) => n.id === target);
       const fill = box.nodes[0].op === 'parameter' ? '#fff3cd' : key.startsWith('scope:') ? '#e8f0fe' : '#fff';
       out.push(
         `<g ${data}><rect x="${x}" y="${y}" width="${W}" height="${H}" rx="6" fill="${fill}" stroke="${hit ? 'red' : '#333'}" stroke-width="${hit ? 3 : 1}"/>` +
@@ -239,7 +251,7 @@ export async function graph(roots: Tensor | readonly Tensor[], options: GraphOpt
     });
   }
   const edges = order.flatMap((v) => (v.node?.reads ?? []).map((r, input) => ({ from: id.get(r)!, to: id.get(v)!, input })));
-  return new GraphData(nodes, edges);
+  return new GraphData(nodes, edges, id);
 }
 
 /** The values reachable from the roots through their nodes' reads, inputs before outputs. */

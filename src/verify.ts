@@ -4,10 +4,18 @@ import { cpu } from './backend/cpu.ts';
 import { ChainruleError } from './errors.ts';
 import type { Node, Value } from './graph.ts';
 import { formatShape } from './shape.ts';
+import type { AnyUpdateSpec } from './ops/update.ts';
 
 /** A node whose device value differs from the CPU reference computed on the same inputs. */
 export class VerifyError extends ChainruleError {
   override name = 'VerifyError';
+  constructor(
+    message: string,
+    /** The value that diverged: cr.graph(...).toSvg({ highlight: error }) outlines its node. */
+    readonly value?: Value,
+  ) {
+    super(message);
+  }
 }
 
 /** Largest |gpu - cpu| / max(1, |cpu|) accepted: float32 kernels, different summation orders. */
@@ -54,7 +62,52 @@ export async function verifyNodes(computed: readonly Computed[]): Promise<void> 
         `verify: ${kernel} -> ${formatShape(value.shape)} differs from the CPU reference: max error ${worst.toExponential(2)} ` +
           `(relative to max(1, |cpu|)) at element ${at}: device ${got[at]}, cpu ${want[at]}; inputs ${args}` +
           (value.origin ? `\n    tensor made at ${value.origin}` : ''),
+        value,
       );
     }
+  }
+}
+
+/** An optimizer update run on the device, with what it read and wrote, waiting to be checked. */
+export interface UpdateComputed {
+  readonly spec: AnyUpdateSpec;
+  readonly hyper: unknown;
+  readonly param: Value;
+  /** Before the update: the gradient, the parameter and its state; after: the parameter and state. */
+  readonly grad: Storage;
+  readonly before: readonly Storage[];
+  readonly after: readonly Storage[];
+}
+
+/**
+ * Checks each update against its CPU reference (spec.step in float64) run on the device's own
+ * values from before it: the parameter and each state buffer. Throws at the first divergence.
+ */
+export async function verifyUpdates(updates: readonly UpdateComputed[]): Promise<void> {
+  const host = async (s: Storage, n: number) =>
+    s.bytes === 0 ? new Float64Array(0) : Float64Array.from(await s.backend.read(s, { shape: [n], dtype: 'float32' }));
+  for (const { spec, hyper, param, grad, before, after } of updates) {
+    const n = param.shape.reduce((a, b) => a * b, 1);
+    const [g, ...old] = await Promise.all([grad, ...before].map((s) => host(s, s.bytes / 4)));
+    const got = await Promise.all(after.map((s) => host(s, s.bytes / 4)));
+    const [p, ...state] = old;
+    spec.step(p, g, state, hyper);
+    const names = ['param', ...spec.state];
+    [p, ...state].forEach((want, k) => {
+      let worst = 0;
+      let at = 0;
+      for (let i = 0; i < want.length; i++) {
+        const e = Math.abs(got[k][i] - want[i]) / Math.max(1, Math.abs(want[i]));
+        const bad = Number.isNaN(got[k][i]) !== Number.isNaN(want[i]);
+        if (bad || e > worst) [worst, at] = [bad ? Infinity : e, i];
+      }
+      if (worst > VERIFY_TOL) {
+        throw new VerifyError(
+          `verify: ${spec.name}_step (${names[k]}) of ${param}${param.madeAt} differs from the CPU reference: max error ${worst.toExponential(2)} ` +
+            `at element ${at} of ${n}: device ${got[k][at]}, cpu ${want[at]}`,
+          param,
+        );
+      }
+    });
   }
 }

@@ -233,6 +233,49 @@ describe('verify mode', () => {
     );
   });
 
+  it('a verify failure can be shown on the graph: the diverging node is outlined', async () => {
+    const { relu } = await import('../../src/ops/relu.ts');
+    const { apply } = await import('../../src/tensor.ts');
+    const wrong: typeof relu.spec = { ...relu.spec, fwd: ([x], y) => y.data.set(x.data) };
+    const y = apply(wrong, [cr.tensor([-1, 2, -3], [3], { requiresGrad: true })], {}).mul(2); // a graph that keeps its nodes
+    const error = await y.data({ verify: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(cr.VerifyError);
+    const g = await cr.graph(y);
+    const id = g.nodeOf(error as cr.VerifyError)!;
+    expect(g.nodes[id].op).toBe('relu');
+    expect(g.toSvg({ highlight: error as cr.VerifyError })).toMatch(new RegExp(`<g data-node="${id}"><rect [^>]*stroke="red" stroke-width="3"`));
+  });
+
+  it('checks optimizer updates too: what an update reads is kept until the next await, then compared with its CPU reference', async () => {
+    const { applyUpdates } = await import('../../src/executor.ts');
+    const { sgd } = await import('../../src/ops/sgd.ts');
+    await cr.init({ device: 'webgpu', verify: true });
+    const w = cr.randn([5, 3], { seed: 1, requiresGrad: true });
+    const opt = new cr.optim.SGD([w], { lr: 0.1, momentum: 0.9 });
+    for (let i = 0; i < 2; i++) {
+      opt.zeroGrad();
+      cr.sum(w.square()).backward();
+      opt.step();
+    }
+    await expect(cr.sync()).resolves.toBeUndefined(); // the kernel agrees with the reference
+    // A reference that disagrees with shaders/sgd.wgsl (no update at all) is caught, naming the parameter.
+    const wrong = { ...sgd, step: () => {} };
+    const g = cr.randn([5, 3], { seed: 2 });
+    applyUpdates([
+      {
+        spec: wrong,
+        hyper: { lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, first: true },
+        param: w.value,
+        grad: g.value,
+        state: [cr.zeros([0]).value],
+      },
+    ]);
+    await expect(cr.sync()).rejects.toThrow(
+      /^verify: sgd_step \(param\) of Tensor\(float32 \[5,3\], requiresGrad\) \(made at .*gpu-executor\.test\.ts:\d+:\d+\) differs from the CPU reference/,
+    );
+    await cr.init({ device: 'webgpu' });
+  });
+
   it('init({ verify: true }) checks every plan at the next await', async () => {
     await cr.init({ device: 'webgpu', verify: true });
     expect(cr.deviceInfo().verify).toBe(true);
