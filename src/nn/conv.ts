@@ -6,7 +6,7 @@ import { conv2d } from '../ops/conv2d.ts';
 import { maxPool2d } from '../ops/max_pool2d.ts';
 import { avgPool2d } from '../ops/avg_pool2d.ts';
 import { Linear } from './linear.ts';
-import { Module, ReLU, Sequential } from './module.ts';
+import { Module, ReLU, Sequential, weightAndBias } from './module.ts';
 
 type Pair = number | readonly [number, number];
 
@@ -69,12 +69,7 @@ export class Conv2d extends Module {
   }
 
   override namedParameters(): [string, Tensor][] {
-    return this.bias
-      ? [
-          ['weight', this.weight],
-          ['bias', this.bias],
-        ]
-      : [['weight', this.weight]];
+    return weightAndBias(this.weight, this.bias);
   }
 }
 
@@ -84,8 +79,8 @@ export interface Pool2dOptions {
   padding?: Pair;
 }
 
-/** The maximum of each window (torch.nn.MaxPool2d); no parameters. */
-export class MaxPool2d extends Module {
+/** A pooling layer: a window size, a stride (default: the window) and padding; no parameters. */
+abstract class Pool2d extends Module {
   constructor(
     readonly kernelSize: Pair,
     readonly stride?: Pair,
@@ -94,23 +89,22 @@ export class MaxPool2d extends Module {
     super();
   }
 
-  forward(x: Tensor): Tensor {
-    return maxPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding });
+  protected get options() {
+    return { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding };
   }
 }
 
-/** The mean of each window, padding counted as zeros (torch.nn.AvgPool2d's defaults); no parameters. */
-export class AvgPool2d extends Module {
-  constructor(
-    readonly kernelSize: Pair,
-    readonly stride?: Pair,
-    readonly padding: Pair = 0,
-  ) {
-    super();
-  }
-
+/** The maximum of each window (torch.nn.MaxPool2d). */
+export class MaxPool2d extends Pool2d {
   forward(x: Tensor): Tensor {
-    return avgPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding });
+    return maxPool2d(x, this.options);
+  }
+}
+
+/** The mean of each window, padding counted as zeros (torch.nn.AvgPool2d's defaults). */
+export class AvgPool2d extends Pool2d {
+  forward(x: Tensor): Tensor {
+    return avgPool2d(x, this.options);
   }
 }
 

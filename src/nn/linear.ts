@@ -4,7 +4,7 @@ import { normals, rng } from '../random.ts';
 import { noGrad } from '../grad-mode.ts';
 import type { Meta } from '../ops/spec.ts';
 import { tensor, zeros, type Tensor } from '../tensor.ts';
-import { Module } from './module.ts';
+import { Module, weightAndBias } from './module.ts';
 
 export interface LinearOptions {
   /** Seed of the initial weights (same seed, same weights on every device). */
@@ -52,12 +52,7 @@ export class Linear extends Module {
   }
 
   override namedParameters(): [string, Tensor][] {
-    return this.bias
-      ? [
-          ['weight', this.weight],
-          ['bias', this.bias],
-        ]
-      : [['weight', this.weight]];
+    return weightAndBias(this.weight, this.bias);
   }
 
   override stateDict(): Record<string, Tensor> {

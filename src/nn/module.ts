@@ -105,6 +105,16 @@ export class Sequential extends Module {
   }
 }
 
+/** A layer's parameters by torch.nn's names: "weight", and "bias" where it has one. */
+export function weightAndBias(weight: Tensor, bias: Tensor | null): [string, Tensor][] {
+  return bias
+    ? [
+        ['weight', weight],
+        ['bias', bias],
+      ]
+    : [['weight', weight]];
+}
+
 /** max(0, x), as a layer. */
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
