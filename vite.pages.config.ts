@@ -11,6 +11,7 @@ const root = dirname(fileURLToPath(import.meta.url));
 
 const pages: Record<string, string> = {
   train: 'demo/index.html',
+  lecture: 'demo/lecture.html',
   peers: 'bench/peers/index.html',
   ops: 'bench/ops/index.html',
   step: 'bench/step/index.html',
@@ -31,6 +32,8 @@ export default defineConfig({
     chunkSizeWarningLimit: 2048, // the peer page bundles TF.js (1.2 MB)
     rolldownOptions: {
       input: Object.fromEntries(Object.entries(pages).map(([name, file]) => [name, resolve(root, file)])),
+      // Keep class names: cr.nn names a layer's scope after its class ("0.Linear"), shown by the graph views.
+      output: { keepNames: true },
     },
   },
 });
@@ -42,7 +45,8 @@ function printPageUrls(): Plugin {
     server.printUrls = () => {
       printUrls();
       const base = server.resolvedUrls?.local[0];
-      for (const [name, file] of Object.entries(pages)) if (base) server.config.logger.info(`  ➜  ${name}: ${base}${dirname(file)}/`);
+      for (const [name, file] of Object.entries(pages))
+        if (base) server.config.logger.info(`  ➜  ${name}: ${base}${file.endsWith('/index.html') ? `${dirname(file)}/` : file}`);
     };
   };
   return { name: 'chainrule-print-page-urls', configureServer: wrap, configurePreviewServer: wrap };

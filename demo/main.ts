@@ -3,12 +3,13 @@ import * as cr from 'chainrule';
 import { drawChart } from './chart.ts';
 import { describe, hasWebGpu, useDevice, type DeviceChoice } from './device.ts';
 import { digitPad, digitPixels } from './draw-digit.ts';
+import { graphPanel } from './graph-panel.ts';
 import { catchStrayErrors, clearError, showError, showNotice } from './messages.ts';
 import { probabilityBars } from './probabilities.ts';
 import { drawPointsOnly, drawRegions, type Points } from './regions.ts';
 import { applyDefaults, lockSettings, readSettings, type Dataset, type Settings } from './settings.ts';
 import { state } from './state.ts';
-import { prepare, train } from './trainer.ts';
+import { prepare, train, type Prepared } from './trainer.ts';
 
 catchStrayErrors();
 
@@ -27,6 +28,17 @@ const { clear: clearPad } = digitPad(pad, () => {
   else classifyDigit().catch(showError);
 });
 const showProbabilities = probabilityBars($('#bars'));
+const graphView = graphPanel($('#graph'), $('#node-detail'));
+// A small fixed batch whose loss the Graph panel draws at each report (made once per run).
+let graphBatch: { x: cr.Tensor; y: cr.Tensor } | null = null;
+// The last refresh: when it ended, how long it took, its step; and which run it belongs to.
+const graphClock = { at: 0, cost: 0, step: -1, run: 0 };
+let graphVisible = false;
+new IntersectionObserver((entries) => {
+  graphVisible = entries.some((e) => e.isIntersecting);
+  // Scrolled into view between runs: draw the graph of the model as it is now.
+  if (graphVisible && controller === null) refreshGraph(state.steps, true).catch(showError);
+}).observe($('#graph-panel'));
 
 function showDevice(choice: DeviceChoice): void {
   state.device = choice.info.device;
@@ -112,6 +124,50 @@ async function classifyDigit(): Promise<void> {
   note.textContent = `The model says: ${state.probabilities.indexOf(Math.max(...state.probabilities))}`;
 }
 
+/** A fixed batch for the Graph panel: every 10th spiral point, or the first 16 test digits. */
+async function makeGraphBatch(prepared: Prepared): Promise<{ x: cr.Tensor; y: cr.Tensor } | null> {
+  if (prepared.points) {
+    const { x, y } = prepared.points;
+    const rows = Array.from({ length: Math.floor(y.length / 10) }, (_, i) => i * 10);
+    return {
+      x: cr.tensor(
+        rows.flatMap((r) => [x[2 * r], x[2 * r + 1]]),
+        [rows.length, 2],
+      ),
+      y: cr.tensor(
+        rows.map((r) => y[r]),
+        { dtype: 'int32' },
+      ),
+    };
+  }
+  if (!prepared.test) return null;
+  const { x, y } = prepared.test;
+  const index = cr.tensor([...Array(16).keys()], { dtype: 'int32' });
+  // Copied out, so the graph starts at these 16 rows rather than at a gather from the whole test set.
+  const [xs, ys] = await Promise.all([cr.noGrad(() => x.gather(index)).data(), cr.noGrad(() => y.gather(index)).data()]);
+  return { x: cr.tensor(xs, [16, x.shape[1]]), y: cr.tensor(Array.from(ys), { dtype: 'int32' }) };
+}
+
+/**
+ * The Graph panel: the model's loss on the fixed batch at the current weights, its gradients
+ * computed by cr.graph itself (no backward, nothing accumulates in .grad), between two steps.
+ * Only while the panel is on screen: its first graph compiles kernels (seconds on a software
+ * adapter), and a run nobody watches the graph of should not pay for it. After that a report skips
+ * it until four times its last cost (at most 1 s) has passed, so it takes at most ~20% of a run.
+ */
+async function refreshGraph(step: number, force = false): Promise<void> {
+  if (!graphVisible || !trained || !graphBatch || step === graphClock.step) return;
+  if (!force && performance.now() - graphClock.at < Math.min(1000, 4 * graphClock.cost)) return;
+  const [run, started] = [graphClock.run, performance.now()];
+  graphClock.step = step;
+  const loss = cr.softmaxCrossEntropy(trained.model.forward(graphBatch.x), graphBatch.y);
+  const graph = await cr.graph(loss, { values: true });
+  if (run !== graphClock.run) return; // a new run started meanwhile
+  graphView.update(graph, step);
+  graphClock.at = performance.now();
+  graphClock.cost = graphClock.at - started;
+}
+
 async function redrawRegions(): Promise<void> {
   if (trained?.dataset !== 'spiral' || !trained.points) return;
   await drawRegions($<HTMLCanvasElement>('#regions'), trained.model, trained.points);
@@ -134,6 +190,9 @@ async function run(): Promise<void> {
   let outcome: 'done' | 'stopped' = 'stopped';
   Object.assign(state, { phase: 'loading', dataset: settings.dataset, steps: 0, totalSteps: 0, reports: [], testAccuracy: [], regionsDrawn: 0 });
   trained = null;
+  graphBatch = null;
+  Object.assign(graphClock, { at: 0, cost: 0, step: -1, run: graphClock.run + 1 });
+  graphView.clear();
   lastProgress = null;
   lockSettings(true);
   renderChart();
@@ -144,6 +203,7 @@ async function run(): Promise<void> {
     if (prepared === 'aborted') return;
     trained = { model: prepared.model, dataset: settings.dataset, points: prepared.points };
     if (prepared.points) drawPointsOnly($<HTMLCanvasElement>('#regions'), prepared.points);
+    graphBatch = await makeGraphBatch(prepared);
     state.totalSteps = prepared.totalSteps;
     state.phase = 'training';
     renderStatus();
@@ -158,6 +218,7 @@ async function run(): Promise<void> {
         renderStatus();
         // Between steps the model can be evaluated: refresh the regions now and then, and a new digit.
         if (++reports % 10 === 0) await redrawRegions();
+        await refreshGraph(step);
         if (digitChanged) await classifyDigit();
       },
       testAccuracy: (epoch, step, accuracy) => {
@@ -168,6 +229,7 @@ async function run(): Promise<void> {
     });
     state.steps = result.steps;
     await redrawRegions();
+    await refreshGraph(result.steps, true);
     await classifyDigit();
     outcome = result.stopped ? 'stopped' : 'done';
   } catch (e) {

@@ -15,7 +15,7 @@ fn avg_pool2d_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   for (var i = win.lo.x; i < win.hi.x; i++) {
     for (var k = win.lo.y; k < win.hi.y; k++) { sum += x[base + i * p.w + k]; }
   }
-  y[o] = pool_plus_zero(sum) / f32(p.kh * p.kw);
+  emit(&y, o, pool_plus_zero(sum) / f32(p.kh * p.kw));
 }
 
 @compute @workgroup_size(WG)
@@ -31,7 +31,7 @@ fn avg_pool2d_vjp(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
     for (var ih = cell.lo.x; ih < cell.hi.x; ih++) {
       for (var iw = cell.lo.y; iw < cell.hi.y; iw++) {
         let inside = all(vec2u(ih, iw) >= win.lo) && all(vec2u(ih, iw) < win.hi);
-        dx[base + ih * p.w + iw] = select(0.0, g, inside);
+        emit(&dx, base + ih * p.w + iw, select(0.0, g, inside));
       }
     }
     return;
@@ -45,7 +45,7 @@ fn avg_pool2d_vjp(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   for (var r = cover.lo.x; r < cover.hi.x; r++) {
     for (var q = cover.lo.y; q < cover.hi.y; q++) { acc += dy[ybase + r * p.ow + q] / count; }
   }
-  dx[i] = pool_plus_zero(acc);
+  emit(&dx, i, pool_plus_zero(acc));
 }
 // #import common
 // #import pool2d

@@ -18,7 +18,7 @@ fn max_pool2d_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
       if (v > best || is_nan(v)) { best = v; }
     }
   }
-  y[o] = best;
+  emit(&y, o, best);
 }
 
 // True if (ih, iw) is the maximum of the window win (of maximum m, which x[base + ih * w + iw] equals).
@@ -69,7 +69,7 @@ fn max_pool2d_vjp(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
     for (var r = cell.lo.x; r < cell.hi.x; r++) {
       for (var k = cell.lo.y; k < cell.hi.y; k++) {
         let at = base + r * p.w + k;
-        dx[at] = select(0.0, g, at == top);
+        emit(&dx, at, select(0.0, g, at == top));
       }
     }
     return;
@@ -89,7 +89,7 @@ fn max_pool2d_vjp(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
       if ((v == m || (is_nan(v) && is_nan(m))) && max_pool2d_wins(base, pool_window(r, q), m, ih, iw)) { acc += dy[o]; }
     }
   }
-  dx[i] = pool_plus_zero(acc);
+  emit(&dx, i, pool_plus_zero(acc));
 }
 // #import common
 // #import pool2d

@@ -39,3 +39,9 @@ fn pool_cell(r: u32, q: u32) -> Window {
 
 // A sum that starts at +0 is never -0 (PyTorch's results); a compiler that drops the + 0.0 would give -0.
 fn pool_plus_zero(v: f32) -> f32 { return select(v, 0.0, v == 0.0); }
+
+// Stores output element i (y, or dx). A fused kernel (src/backend/webgpu/fused.ts) replaces this
+// function to run elementwise ops on the value first (the epilogue: ReLU's VJP after the pool's).
+fn emit(O: ptr<storage, array<f32>, read_write>, i: u32, v: f32) {
+  (*O)[i] = v;
+}

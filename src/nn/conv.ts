@@ -27,6 +27,7 @@ export interface Conv2dOptions {
  * = in / groups * kh * kw, as Linear's), the bias at zero.
  */
 export class Conv2d extends Module {
+  override readonly typeName: string = 'Conv2d';
   readonly weight: Tensor;
   readonly bias: Tensor | null;
   readonly kernelSize: [number, number];
@@ -96,6 +97,7 @@ abstract class Pool2d extends Module {
 
 /** The maximum of each window (torch.nn.MaxPool2d). */
 export class MaxPool2d extends Pool2d {
+  override readonly typeName: string = 'MaxPool2d';
   forward(x: Tensor): Tensor {
     return maxPool2d(x, this.options);
   }
@@ -103,6 +105,7 @@ export class MaxPool2d extends Pool2d {
 
 /** The mean of each window, padding counted as zeros (torch.nn.AvgPool2d's defaults). */
 export class AvgPool2d extends Pool2d {
+  override readonly typeName: string = 'AvgPool2d';
   forward(x: Tensor): Tensor {
     return avgPool2d(x, this.options);
   }
@@ -110,6 +113,7 @@ export class AvgPool2d extends Pool2d {
 
 /** Flattens the axes from startDim on (torch.nn.Flatten: startDim 1 keeps the batch axis). */
 export class Flatten extends Module {
+  override readonly typeName: string = 'Flatten';
   constructor(readonly startDim = 1) {
     super();
   }
@@ -121,6 +125,7 @@ export class Flatten extends Module {
 
 /** Splits axis `dim` into `sizes` (torch.nn.Unflatten): Unflatten(1, [1, 28, 28]) turns MNIST rows into images. */
 export class Unflatten extends Module {
+  override readonly typeName: string = 'Unflatten';
   constructor(
     readonly dim: number,
     readonly sizes: readonly number[],

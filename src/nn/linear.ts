@@ -20,6 +20,7 @@ export interface LinearOptions {
  * zero at the start. stateDict() gives "weight" as [out, in], torch.nn.Linear's layout.
  */
 export class Linear extends Module {
+  override readonly typeName: string = 'Linear';
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 

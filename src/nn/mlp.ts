@@ -8,6 +8,7 @@ import { ReLU, Sequential, type Module } from './module.ts';
  * (logits) for the losses. Layer k's weights are seeded with seed + k, so a seed fixes the model.
  */
 export class MLP extends Sequential {
+  override readonly typeName: string = 'MLP';
   readonly sizes: readonly number[];
 
   constructor(sizes: readonly number[], options: Omit<LinearOptions, 'bias'> = {}) {

@@ -13,6 +13,9 @@ import { withScope } from '../graph.ts';
 export abstract class Module {
   abstract forward(x: Tensor): Tensor;
 
+  /** The layer's kind as torch.nn names it ("Linear"), stated by each class so minified bundles keep it. */
+  readonly typeName: string = 'Module';
+
   /** Parameters by name ("0.weight", "0.bias", ...), in registration order, in chainrule's layout. */
   namedParameters(): [string, Tensor][] {
     return [];
@@ -73,6 +76,7 @@ export abstract class Module {
 
 /** Modules applied in order; parameter names get the child's index as a prefix ("0.weight"), as in torch.nn.Sequential. */
 export class Sequential extends Module {
+  override readonly typeName: string = 'Sequential';
   readonly layers: readonly Module[];
 
   constructor(...layers: Module[]) {
@@ -85,7 +89,7 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     // Each layer's values note it (cr.graph collapses a layer into one box).
-    return this.layers.reduce((h, layer, i) => withScope(`${i}.${layer.constructor.name}`, () => layer.forward(h)), x);
+    return this.layers.reduce((h, layer, i) => withScope(`${i}.${layer.typeName}`, () => layer.forward(h)), x);
   }
 
   override namedParameters(): [string, Tensor][] {
@@ -117,6 +121,7 @@ export function weightAndBias(weight: Tensor, bias: Tensor | null): [string, Ten
 
 /** max(0, x), as a layer. */
 export class ReLU extends Module {
+  override readonly typeName: string = 'ReLU';
   forward(x: Tensor): Tensor {
     return x.relu();
   }

@@ -15,6 +15,7 @@ export const avgPool2d = defineOp({
   inputs: [{ name: 'x', dtype: 'float', differentiable: true }],
   infer: ([x], attrs) => poolInfer('avg_pool2d', x, attrs),
   saves: { inputs: [], output: false },
+  fusible: 'epilogue', // every output is stored through emit() (shaders/lib/pool2d.wgsl)
   fwd([x], y, attrs) {
     const [h, w] = [x.shape[2], x.shape[3]];
     const [, , oh, ow] = y.shape;

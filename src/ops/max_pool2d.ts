@@ -123,6 +123,7 @@ export const maxPool2d = defineOp({
   // The CPU VJP recomputes each argmax from x; the WebGPU VJP (one invocation per dx element) also
   // reads y, so that it scans a window only where x equals that window's maximum.
   saves: { inputs: [0], output: true },
+  fusible: 'epilogue', // every output is stored through emit() (shaders/lib/pool2d.wgsl): ReLU's VJP after the pool's runs in it
   fwd([x], y, attrs) {
     const winner = argmaxes(x, y.shape, attrs);
     for (let j = 0; j < winner.length; j++) y.data[j] = x.data[winner[j]];

@@ -158,6 +158,37 @@ describe('the training page in headless Chrome', () => {
     await page.close();
   }, 60_000);
 
+  it('shows the model graph: a layer expands on a click, a node shows histograms of its value and gradient', async () => {
+    const { page, errors } = await openPage();
+    // The panel refreshes only while on screen: a viewport tall enough to show it under the controls.
+    await page.setViewport({ width: 1100, height: 1500 });
+    await setField(page, 'epochs', '20'); // 20 steps of the whole spiral, a report at each
+    const done = await trainToEnd(page, 45_000); // the first graph compiles its kernels: seconds on SwiftShader
+    expect(done.steps).toBe(20);
+    // Collapsed: the MLP's layers are boxes (data-scope), its inputs and parameters are nodes.
+    const scopes = await page.$$eval('#graph svg [data-scope]', (boxes) => boxes.map((b) => b.getAttribute('data-scope')));
+    expect(scopes).toEqual(['0.Linear', '1.ReLU', '2.Linear']);
+    expect(await page.$$eval('#graph svg [data-node]', (boxes) => boxes.length)).toBeGreaterThan(3);
+    expect(await page.$$eval('#graph svg text.grad', (t) => t.length), 'gradients on the edges').toBeGreaterThan(0);
+
+    // Expanding the ReLU layer shows its relu node; clicking it shows the histograms.
+    await page.click('#graph svg [data-scope="1.ReLU"]');
+    await page.waitForSelector('#graph svg [data-node]');
+    const relu = await page.$$eval('#graph svg [data-node]', (boxes) => boxes.find((b) => b.textContent?.startsWith('relu'))?.getAttribute('data-node'));
+    expect(relu, 'a relu node once its layer is expanded').toBeTruthy();
+    expect(await page.$('#graph svg [data-scope="1.ReLU"]')).toBeNull();
+    await page.click(`#graph svg [data-node="${relu}"]`);
+    await page.waitForSelector('#histograms', { visible: true, timeout: 5_000 });
+    expect(await page.$$eval('#histograms figure svg rect', (bars) => bars.length)).toBe(40); // 20 bins each, value and gradient
+    expect(await text(page, '#histograms')).toMatch(/value: \d+ numbers, .*% zeros/);
+    expect(await text(page, '#node-detail .trend')).toMatch(/^Steps \d+ → 20 \(\d+ reports\)/);
+    expect(await page.$$eval('#graph svg rect[stroke="red"]', (r) => r.length)).toBe(1);
+    await page.$eval('#graph-panel', (e) => e.scrollIntoView());
+    await page.screenshot({ path: new URL('train-page-graph.png', screenshots).pathname, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it('says so when the browser has no WebGPU, and trains on the CPU', async () => {
     const { page, errors } = await openPage({ hideWebGpu: true });
     const state = await demo(page);
