@@ -88,13 +88,13 @@ const SPECIAL: Record<string, Special> = {
     }),
     flops: ([a, b]) => 2 * sizeOf(a.slice(0, -1)) * a[a.length - 1] * b[b.length - 1],
   },
-  // A 3x3 convolution of 16 channels into 16 at 16x16, padding 1 (a CNN's middle layer), the batch
-  // scaled to n elements of x; 2·N·OC·OH·OW·C·KH·KW flops (the VJPs for x and w do as many).
+  // A 3x3 convolution of 8 channels into 8 at 8x8, padding 1 (a small CNN's middle layer), the
+  // batch scaled to n elements of x; 2·N·OC·OH·OW·C·KH·KW flops (the VJPs for x and w do as many).
   conv2d: {
     at: (n) => {
-      const batch = Math.max(1, Math.round(n / (16 * 16 * 16)));
+      const batch = Math.max(1, Math.round(n / (8 * 8 * 8)));
       return {
-        shapes: [[batch, 16, 16, 16], [16, 16, 3, 3], [16]],
+        shapes: [[batch, 8, 8, 8], [8, 8, 3, 3], [8]],
         attrs: { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 },
         classes: 2,
       };

@@ -52,7 +52,7 @@ describe('the op benchmark page', () => {
         expect(typeof v === 'number' && Number.isFinite(v) && v > 0, `${key(r)}: ${col} = ${v}`).toBe(true);
       }
       expect(r.speedup as number).toBeCloseTo((r['cpu ms'] as number) / (r['gpu ms'] as number), 6);
-      expect(r.unit, key(r)).toBe(r.op === 'matmul' ? 'GFLOP/s' : 'GB/s');
+      expect(r.unit, key(r)).toBe(r.op === 'matmul' || r.op === 'conv2d' ? 'GFLOP/s' : 'GB/s'); // ops measured in flops
     }
     // Matmul's rate is 2n³ flops over the time.
     const mm = state.rows.find((r) => r.op === 'matmul' && r.kernel === 'fwd' && r.size === 256)!;
