@@ -155,17 +155,32 @@ export class WebGpuBackend implements Backend {
     byName.set(kind === 'fwd' ? 'y' : 'dx', y);
     byName.set('p', this.#uniform(dispatch.params.bytes()));
     byName.set('err', this.#checks.buffer);
+    this.#launchBound(op.name, kernel, byName, dispatch, site, kind === 'fwd' ? 'forward' : 'backward');
+    return y;
+  }
+
+  /**
+   * Dispatches a kernel with its buffers taken by binding name (each must live on this device), and
+   * an error slot for `site` when it binds one (a kernel that checks labels or indices).
+   */
+  #launchBound(
+    op: string,
+    kernel: Kernel,
+    byName: ReadonlyMap<string, GpuStorage | GPUBuffer>,
+    dispatch: Dispatch,
+    site: CheckSite | undefined,
+    phase: Phase,
+  ): void {
     const buffers = kernel.bindings.map((b) => {
-      const s = byName.get(b.name);
-      assert(s instanceof GpuStorage ? s.backend === this : s !== undefined, `${op.name}_${kind}: binding ${b.name} has no value on this device`);
-      return s!;
+      const x = byName.get(b.name);
+      assert(x instanceof GpuStorage ? x.backend === this : x !== undefined, `${kernel.id}: binding ${b.name} has no value on this device`);
+      return x!;
     });
     const groups = dispatch.groups ?? Math.ceil((dispatch.threads ?? 0) / WORKGROUP);
-    const checked = kernel.bindings.some((b) => b.dynamic);
-    if (checked && groups > 0 && this.#checks.full) this.#drain();
-    const offsets = checked && groups > 0 ? [this.#checks.slot(site ?? unexplained(op.name))] : [];
-    this.#dispatch(op.name, kernel, buffers, groups, offsets, kind === 'fwd' ? 'forward' : 'backward');
-    return y;
+    const checked = groups > 0 && kernel.bindings.some((b) => b.dynamic);
+    if (checked && this.#checks.full) this.#drain();
+    const offsets = checked ? [this.#checks.slot(site ?? unexplained(op))] : [];
+    this.#dispatch(op, kernel, buffers, groups, offsets, phase);
   }
 
   /** The op's launch of this kernel, for a variant where it has some. */
@@ -346,14 +361,8 @@ export class WebGpuBackend implements Backend {
       byName.set(`out${k}`, out);
       return out;
     });
-    const buffers = kernel.bindings.map((b) => {
-      const x = byName.get(b.name);
-      assert(x instanceof GpuStorage ? x.backend === this : x !== undefined, `${kernel.id}: binding ${b.name} has no value on this device`);
-      return x!;
-    });
-    const groups = dispatch.groups ?? Math.ceil((dispatch.threads ?? 0) / WORKGROUP);
     const kind = anchor?.kind ?? steps[0].kind;
-    this.#dispatch(gen.name, kernel, buffers, groups, [], kind === 'fwd' ? 'forward' : 'backward');
+    this.#launchBound(gen.name, kernel, byName, dispatch, undefined, kind === 'fwd' ? 'forward' : 'backward');
     return { anchor: anchorOut, steps: outs };
   }
 
@@ -372,12 +381,7 @@ export class WebGpuBackend implements Backend {
       ['p', this.#uniform(dispatch.params.bytes())],
       ['err', this.#checks.buffer],
     ]);
-    const buffers = kernel.bindings.map((b) => byName.get(b.name)!);
-    const groups = dispatch.groups ?? Math.ceil((dispatch.threads ?? 0) / WORKGROUP);
-    const checked = kernel.bindings.some((b) => b.dynamic);
-    if (checked && groups > 0 && this.#checks.full) this.#drain();
-    const offsets = checked && groups > 0 ? [this.#checks.slot(fwd.site ?? unexplained(op.name))] : [];
-    this.#dispatch(`${op.name}+${op.name}'`, kernel, buffers, groups, offsets, 'forward');
+    this.#launchBound(`${op.name}+${op.name}'`, kernel, byName, dispatch, fwd.site ?? unexplained(op.name), 'forward');
     return [y, dx];
   }
 
