@@ -22,7 +22,7 @@ fn avg_pool2d_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
 fn avg_pool2d_vjp(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = invocation(gid, nwg);
   if (i >= p.n) { return; }
-  if (p.cells == 1u) { // i is a window: dy[i] / (kh kw) in it, 0 elsewhere in its cell
+  if (p.cells >= 1u) { // i is a window: dy[i] / (kh kw) in it, 0 elsewhere in its cell
     let base = (i / (p.ow * p.oh)) * p.h * p.w;
     let r = (i / p.ow) % p.oh;
     let win = pool_window(r, i % p.ow);

@@ -235,16 +235,6 @@ fn conv2d_put_dx(xb: u32, c: u32, j0: u32, nq: u32, va: vec4f, vb: vec4f) {
   }
 }
 
-// dw for output channel o (of the group starting at channel ob) at taps k0 .. k0 + 7 below kk.
-fn conv2d_put_dw(ob: u32, o: u32, k0: u32, kk: u32, va: vec4f, vb: vec4f) {
-  if (o >= OCG) { return; }
-  let at = (ob + o) * kk + k0;
-  for (var j = 0u; j < 4u; j++) {
-    if (k0 + j < kk) { emit(&dx, at + j, va[j]); }
-    if (k0 + 4u + j < kk) { emit(&dx, at + 4u + j, vb[j]); }
-  }
-}
-
 // dy at output rows th / SH (row offsets oh, valid where okh) and columns tw / SW from base, where
 // tw divides by SW and is in range: the output positions that read an input element through a tap.
 fn conv2d_dy4(base: u32, oh: vec4i, okh: vec4<bool>, tw: vec4i) -> vec4f {
@@ -402,28 +392,36 @@ fn conv2d_dx(t: u32) {
   }
 }
 
-// Sums of v over the workgroup, for invocation 0 (call from uniform control flow). Three barriers
-// (SwiftShader's are costly): invocations k < 8 sum the slots k, k + 8, ..., then invocation 0 sums those 8.
-var<workgroup> conv2d_red: array<array<vec4f, 8>, WG>;
-fn conv2d_sum(lid: u32, v: array<vec4f, 8>) -> array<vec4f, 8> {
-  conv2d_red[lid] = v;
+// Workgroup sums of 8 partial sums per invocation: each invocation stashes two vec4s, then after a
+// barrier invocation j < 8 adds up component j over the workgroup (conv2d_total). Small and scalar:
+// SwiftShader's cost per workgroup grows with its workgroup memory (8 KiB made a db 3x slower).
+var<workgroup> conv2d_red: array<f32, 8 * WG>;
+fn conv2d_stash(lid: u32, i: u32, v: vec4f) {
+  let at = 4u * i * WG + lid;
+  conv2d_red[at] = v.x;
+  conv2d_red[at + WG] = v.y;
+  conv2d_red[at + 2u * WG] = v.z;
+  conv2d_red[at + 3u * WG] = v.w;
+}
+fn conv2d_total(j: u32) -> f32 {
+  var t = 0.0;
+  for (var l = 0u; l < WG; l++) { t += conv2d_red[j * WG + l]; }
+  return t;
+}
+
+// Sums the workgroup's dw at 8 (channel, tap) pairs and stores them: component j of (v0, v1) is dw
+// for channel o0 + j / per (of the group starting at channel ob) at tap k0 + j % per, where in range.
+fn conv2d_put_dw8(lid: u32, ob: u32, o0: u32, k0: u32, kk: u32, per: u32, v0: vec4f, v1: vec4f) {
+  conv2d_stash(lid, 0u, v0);
+  conv2d_stash(lid, 1u, v1);
   workgroupBarrier();
-  if (lid < 8u) {
-    var t = conv2d_red[lid];
-    for (var i = lid + 8u; i < WG; i += 8u) {
-      for (var k = 0u; k < 8u; k++) { t[k] += conv2d_red[i][k]; }
-    }
-    conv2d_red[lid] = t;
+  for (var j = lid; j < 8u; j += WG) {
+    let o = o0 + j / per;
+    let k = k0 + j % per;
+    let v = conv2d_total(j);
+    if (o < OCG && k < kk) { emit(&dx, (ob + o) * kk + k, v); }
   }
-  workgroupBarrier();
-  var total = conv2d_red[0];
-  if (lid == 0u) {
-    for (var i = 1u; i < min(8u, WG); i++) {
-      for (var k = 0u; k < 8u; k++) { total[k] += conv2d_red[i][k]; }
-    }
-  }
-  workgroupBarrier(); // the next call may overwrite the slots
-  return total;
+  workgroupBarrier(); // the next call overwrites the slots
 }
 
 // dw[o, k] (k = (c, kh, kw) flattened) = sum over n and output positions (i, j) of
@@ -489,19 +487,15 @@ fn conv2d_dw(gi: u32, lid: u32) {
       a[14] += d7 * xA;
       a[15] += d7 * xB;
     }
-    let s0 = conv2d_sum(lid, array<vec4f, 8>(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]));
-    let s1 = conv2d_sum(lid, array<vec4f, 8>(a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]));
-    if (lid == 0u) {
-      let ob = g * OCG;
-      conv2d_put_dw(ob, o0, k0, kk, s0[0], s0[1]);
-      conv2d_put_dw(ob, o0 + 1u, k0, kk, s0[2], s0[3]);
-      conv2d_put_dw(ob, o0 + 2u, k0, kk, s0[4], s0[5]);
-      conv2d_put_dw(ob, o0 + 3u, k0, kk, s0[6], s0[7]);
-      conv2d_put_dw(ob, o0 + 4u, k0, kk, s1[0], s1[1]);
-      conv2d_put_dw(ob, o0 + 5u, k0, kk, s1[2], s1[3]);
-      conv2d_put_dw(ob, o0 + 6u, k0, kk, s1[4], s1[5]);
-      conv2d_put_dw(ob, o0 + 7u, k0, kk, s1[6], s1[7]);
-    }
+    let ob = g * OCG; // a[2 r], a[2 r + 1]: channel o0 + r's taps k0 .. k0 + 7
+    conv2d_put_dw8(lid, ob, o0, k0, kk, 8u, a[0], a[1]);
+    conv2d_put_dw8(lid, ob, o0 + 1u, k0, kk, 8u, a[2], a[3]);
+    conv2d_put_dw8(lid, ob, o0 + 2u, k0, kk, 8u, a[4], a[5]);
+    conv2d_put_dw8(lid, ob, o0 + 3u, k0, kk, 8u, a[6], a[7]);
+    conv2d_put_dw8(lid, ob, o0 + 4u, k0, kk, 8u, a[8], a[9]);
+    conv2d_put_dw8(lid, ob, o0 + 5u, k0, kk, 8u, a[10], a[11]);
+    conv2d_put_dw8(lid, ob, o0 + 6u, k0, kk, 8u, a[12], a[13]);
+    conv2d_put_dw8(lid, ob, o0 + 7u, k0, kk, 8u, a[14], a[15]);
     return;
   }
   var acc: array<vec4f, 4>;
@@ -524,15 +518,8 @@ fn conv2d_dw(gi: u32, lid: u32) {
       acc[2] += dy[gb + go.z] * xv;
       acc[3] += dy[gb + go.w] * xv;
     }
-    let sums = conv2d_sum(lid, array<vec4f, 8>(acc[0], acc[1], acc[2], acc[3], vec4f(0.0), vec4f(0.0), vec4f(0.0), vec4f(0.0)));
-    if (lid == 0u) {
-      for (var r = 0u; r < 4u; r++) {
-        if (o0 + r >= OCG) { break; }
-        for (var j = 0u; j < 4u; j++) {
-          if (k0 + j < kk) { emit(&dx, (g * OCG + o0 + r) * kk + k0 + j, sums[r][j]); }
-        }
-      }
-    }
+    conv2d_put_dw8(lid, g * OCG, o0, k0, kk, 4u, acc[0], acc[1]); // acc[r]: channel o0 + r's taps k0 .. k0 + 3
+    conv2d_put_dw8(lid, g * OCG, o0 + 2u, k0, kk, 4u, acc[2], acc[3]);
   } else {
     // 1 output channel x 16 taps
     let o = g * OCG + rb;
@@ -555,15 +542,8 @@ fn conv2d_dw(gi: u32, lid: u32) {
       let iw = i32(pp % OW * SW);
       for (var r = 0u; r < 4u; r++) { acc[r] += gv * conv2d_x4(co[r] + xb, dh[r] + ih, dw[r] + iw); }
     }
-    let sums = conv2d_sum(lid, array<vec4f, 8>(acc[0], acc[1], acc[2], acc[3], vec4f(0.0), vec4f(0.0), vec4f(0.0), vec4f(0.0)));
-    if (lid == 0u) {
-      for (var r = 0u; r < 4u; r++) {
-        for (var j = 0u; j < 4u; j++) {
-          let kj = k0 + r * 4u + j;
-          if (kj < kk) { emit(&dx, o * kk + kj, sums[r][j]); }
-        }
-      }
-    }
+    conv2d_put_dw8(lid, g * OCG, rb, k0, kk, 16u, acc[0], acc[1]); // acc[r]: taps k0 + 4 r ..
+    conv2d_put_dw8(lid, g * OCG, rb, k0 + 8u, kk, 16u, acc[2], acc[3]);
   }
 }
 
@@ -571,14 +551,18 @@ fn conv2d_dw(gi: u32, lid: u32) {
 fn conv2d_db(gi: u32, lid: u32) {
   if (gi >= select(OC, 1u, BS == 1u)) { return; } // uniform: the whole workgroup
   let np = OH * OW;
-  var s = vec4f(0.0);
+  var s = 0.0;
   if (BS == 1u) {
-    for (var q = lid; q < p.n * OC * np; q += WG) { s.x += dy[q]; }
-  } else {
-    for (var q = lid; q < p.n * np; q += WG) { s.x += dy[(q / np * OC + gi) * np + q % np]; }
+    for (var q = lid; q < p.n * OC * np; q += WG) { s += dy[q]; }
+  } else { // no division per element: SwiftShader's integer division is slow
+    for (var n = 0u; n < p.n; n++) {
+      let base = (n * OC + gi) * np;
+      for (var q = lid; q < np; q += WG) { s += dy[base + q]; }
+    }
   }
-  let total = conv2d_sum(lid, array<vec4f, 8>(s, vec4f(0.0), vec4f(0.0), vec4f(0.0), vec4f(0.0), vec4f(0.0), vec4f(0.0), vec4f(0.0)))[0].x;
-  if (lid == 0u) { emit(&dx, gi, total); }
+  conv2d_red[lid] = s;
+  workgroupBarrier();
+  if (lid == 0u) { emit(&dx, gi, conv2d_total(0u)); }
 }
 
 // #import common

@@ -1,12 +1,18 @@
 // max_pool2d: y[o] = max of x over o's window (padding never chosen; a NaN wins);  dx[i] = sum of dy[o]
 // over the windows o whose maximum is i: the first in row-major order, or the last NaN (PyTorch's rule)
 // fwd: p, x -> y, an invocation per y;  vjp: p, x, y, dy -> dx, an invocation per window writing its cell
-// (p.cells: stride >= kernel), else per dx element, gathering (a window scanned only where x equals y)
+// (p.cells: stride >= kernel; 2: 2x2 windows tiling x), else per dx element, gathering (a window scanned only where x equals y)
 
 @compute @workgroup_size(WG)
 fn max_pool2d_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let o = invocation(gid, nwg);
   if (o >= p.n) { return; }
+  if (p.cells == 2u) {
+    let a = pool_quad(o);
+    let top = max_pool2d_quad(a);
+    emit(&y, o, x[a + (top & 1u) + (top >> 1u) * p.w]);
+    return;
+  }
   let q = o % p.ow;
   let r = (o / p.ow) % p.oh;
   let base = (o / (p.ow * p.oh)) * p.h * p.w;
@@ -19,6 +25,16 @@ fn max_pool2d_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
     }
   }
   emit(&y, o, best);
+}
+
+// Which of a 2x2 window's elements (at a, a + 1, a + w, a + w + 1) is its maximum: 0 .. 3, by the rule of max_pool2d_argmax.
+fn max_pool2d_quad(a: u32) -> u32 {
+  let v = vec4f(x[a], x[a + 1u], x[a + p.w], x[a + p.w + 1u]);
+  var at = 0u;
+  for (var k = 1u; k < 4u; k++) {
+    if (v[k] > v[at] || is_nan(v[k])) { at = k; }
+  }
+  return at;
 }
 
 // True if (ih, iw) is the maximum of the window win (of maximum m, which x[base + ih * w + iw] equals).
@@ -61,6 +77,16 @@ fn max_pool2d_argmax(o: u32) -> u32 {
 fn max_pool2d_vjp(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = invocation(gid, nwg);
   if (i >= p.n) { return; }
+  if (p.cells == 2u) { // i is a 2x2 window (its cell)
+    let a = pool_quad(i);
+    let top = max_pool2d_quad(a);
+    let g = pool_plus_zero(dy[i]);
+    emit(&dx, a, select(0.0, g, top == 0u));
+    emit(&dx, a + 1u, select(0.0, g, top == 1u));
+    emit(&dx, a + p.w, select(0.0, g, top == 2u));
+    emit(&dx, a + p.w + 1u, select(0.0, g, top == 3u));
+    return;
+  }
   if (p.cells == 1u) { // i is a window: dy[i] at its maximum, 0 elsewhere in its cell
     let top = max_pool2d_argmax(i);
     let base = (i / (p.ow * p.oh)) * p.h * p.w;

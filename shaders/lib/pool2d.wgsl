@@ -1,6 +1,7 @@
 // 2-D pooling (max_pool2d, avg_pool2d): params and bindings (kernelBindings: p, x, y, dy, dx) and the
 // window geometry. p: n invocations; input h, w; output oh, ow; kernel kh, kw; stride sh, sw;
-// padding ph, pw; cells: the VJP runs one invocation per window, each writing its cell (stride >= kernel).
+// padding ph, pw; cells: the VJP runs one invocation per window, each writing its cell (stride >= kernel);
+// cells 2: 2x2 windows, stride 2, no padding, h and w even: the windows tile x (fast paths, pool_quad).
 struct P { n: u32, h: u32, w: u32, oh: u32, ow: u32, kh: u32, kw: u32, sh: u32, sw: u32, ph: u32, pw: u32, cells: u32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -35,6 +36,14 @@ fn pool_cell(r: u32, q: u32) -> Window {
   let next = vec2i(i32((r + 1u) * p.sh) - i32(p.ph), i32((q + 1u) * p.sw) - i32(p.pw));
   let end = select(next, vec2i(i32(p.h), i32(p.w)), vec2u(r, q) + vec2u(1u) == vec2u(p.oh, p.ow));
   return Window(vec2u(start), vec2u(end));
+}
+
+// Where cells is 2: the flat index in x of window o's top-left element (the others: + 1, + w, + w + 1).
+fn pool_quad(o: u32) -> u32 {
+  let plane = o / (p.oh * p.ow);
+  let rest = o - plane * p.oh * p.ow;
+  let r = rest / p.ow;
+  return plane * p.h * p.w + 2u * r * p.w + 2u * (rest - r * p.ow);
 }
 
 // A sum that starts at +0 is never -0 (PyTorch's results); a compiler that drops the + 0.0 would give -0.

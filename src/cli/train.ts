@@ -1,5 +1,5 @@
 // npm run train -- [--dataset mnist|spiral] [--model mlp|cnn] [--hidden 256[,128]] [--device webgpu|cpu]
-//   [--epochs N] [--batch B] [--lr X] [--optimizer sgd|adam] [--momentum M] [--reg R] [--seed S]
+//   [--channels C1,C2] [--epochs N] [--batch B] [--lr X] [--optimizer sgd|adam] [--momentum M] [--reg R] [--seed S]
 //   [--save model.safetensors] [--check-numerics] [--json]
 // Trains a ReLU/softmax MLP or a small CNN with cr.nn.fit: a live progress line (epoch, step, loss, steps/s, ETA),
 // then test accuracy (MNIST) or training accuracy (spiral) and the time; --json prints one line.
@@ -12,6 +12,7 @@ const usage = `usage: npm run train -- [options]
   --model mlp|cnn          a ReLU MLP (default), or a CNN (mnist only): conv 5x5 1->8, ReLU, max pool 2,
                            conv 5x5 8->16, ReLU, max pool 2, Linear 256->128, ReLU, Linear 128->10
   --hidden H[,H2...]       hidden layer sizes; default 256 (mnist), 100 (spiral); the CNN's: 128
+  --channels C1,C2         the CNN's conv channels; default 8,16
   --device webgpu|cpu      default: WebGPU if an adapter exists, else the CPU
   --epochs N               default 2 (mnist), 3 (cnn), 300 (spiral)
   --batch B                default 128 (mnist), 64 (cnn), 300 = the whole set (spiral)
@@ -29,6 +30,7 @@ const flags = {
   dataset: { kind: 'choice', choices: ['mnist', 'spiral'] as const },
   model: { kind: 'choice', choices: ['mlp', 'cnn'] as const },
   hidden: { kind: 'sizes' },
+  channels: { kind: 'sizes' },
   device: { kind: 'choice', choices: ['webgpu', 'cpu'] as const },
   epochs: { kind: 'int', min: 1 },
   batch: { kind: 'int', min: 1 },
@@ -64,11 +66,16 @@ async function main(): Promise<void> {
     console.error(`train: --model cnn takes 28x28 images: use it with --dataset mnist\n${usage}`);
     process.exit(2);
   }
+  if (o.channels && (!conv || o.channels.length !== 2)) {
+    console.error(`train: --channels takes two sizes (C1,C2) and goes with --model cnn, got ${o.channels.join(',')}\n${usage}`);
+    process.exit(2);
+  }
   const optimizer = o.optimizer ?? (conv ? 'adam' : 'sgd');
   const settings = {
     dataset,
     model: conv ? 'cnn' : 'mlp',
     hidden: o.hidden ?? [spiral ? 100 : conv ? 128 : 256],
+    channels: o.channels ?? [8, 16],
     epochs: o.epochs ?? (spiral ? 300 : conv ? 3 : 2),
     batch: o.batch ?? (spiral ? 300 : conv ? 64 : 128),
     optimizer,
@@ -84,9 +91,11 @@ async function main(): Promise<void> {
   log(`device: ${info.description}`);
   const { train, test, classes } = await load(dataset, settings.seed);
   const model = conv
-    ? cr.nn.cnn({ hidden: settings.hidden[0], classes, seed: settings.seed })
+    ? cr.nn.cnn({ channels: [settings.channels[0], settings.channels[1]], hidden: settings.hidden[0], classes, seed: settings.seed })
     : new cr.nn.MLP([train.x.shape[1], ...settings.hidden, classes], { seed: settings.seed });
-  const described = conv ? `cnn (conv 8, conv 16, ${settings.hidden[0]}, ${classes})` : (model as cr.nn.MLP).sizes.join('-');
+  const described = conv
+    ? `cnn (conv ${settings.channels[0]}, conv ${settings.channels[1]}, ${settings.hidden[0]}, ${classes})`
+    : (model as cr.nn.MLP).sizes.join('-');
   const params = model.parameters();
   const opt =
     optimizer === 'adam' ? new cr.optim.Adam(params, { lr: settings.lr }) : new cr.optim.SGD(params, { lr: settings.lr, momentum: settings.momentum });
