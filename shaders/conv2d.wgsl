@@ -243,6 +243,15 @@ fn conv2d_dy4(base: u32, oh: vec4i, okh: vec4<bool>, tw: vec4i) -> vec4f {
   return select(vec4f(0.0), vec4f(dy[at.x], dy[at.y], dy[at.z], dy[at.w]), ok);
 }
 
+// The rows of taps [lo, hi) that reach dy from some input row th - PH in [thMin, thMax] - PH: the rest
+// of the taps (rows near the edges, the zero padding of the transposed convolution) are skipped.
+fn conv2d_dx_rows(thMin: i32, thMax: i32) -> vec2u {
+  let past = thMin - i32(OH * SH) + 1; // th - kh DH < OH SH
+  let lo = select(0, (past + i32(DH) - 1) / i32(DH), past > 0);
+  let hi = min(i32(KH), thMax / i32(DH) + 1); // th - kh DH >= 0
+  return vec2u(u32(lo), u32(max(hi, lo)));
+}
+
 // dx[n, c, ih, iw] = sum over the group's output channels o and taps (kh, kw) with
 // ih + PH - kh DH = oh SH and iw + PW - kw DW = ow SW in range of dy[n, o, oh, ow] w[o, c, kh, kw].
 fn conv2d_dx(t: u32) {
@@ -251,10 +260,12 @@ fn conv2d_dx(t: u32) {
   let rows = rc.x;
   let cols = rc.y;
   if (t >= p.n * G * rows * cols) { return; }
-  let cb = t % cols;
-  let rb = (t / cols) % rows;
-  let g = (t / (cols * rows)) % G;
-  let n = t / (cols * rows * G);
+  // consecutive invocations take the same block of another sample: SIMD lanes share their taps' range
+  let n = t % p.n;
+  let rest = t / p.n;
+  let g = rest % G;
+  let rb = (rest / G) % rows;
+  let cb = rest / (G * rows);
   let kk = KH * KW;
   let ohs = vec4i(i32(OH * SH));
   if (BO == 8u) {
@@ -269,12 +280,13 @@ fn conv2d_dx(t: u32) {
     let c0 = rb * 8u;
     let wcA = min(vec4u(c0) + LANES, vec4u(CG - 1u)) * kk;
     let wcB = min(vec4u(c0 + 4u) + LANES, vec4u(CG - 1u)) * kk;
+    let khs = conv2d_dx_rows(th0A.x, th0B.w);
     var a: array<vec4f, 16>; // a[2 r + h]: channel c0 + r, positions j0 + 4 h ..
     for (var o = 0u; o < OCG; o++) {
       let oc = g * OCG + o;
       let gb = (n * OC + oc) * OH * OW;
       let wb = oc * CG * kk;
-      for (var kh = 0u; kh < KH; kh++) {
+      for (var kh = khs.x; kh < khs.y; kh++) {
         let thA = th0A - i32(kh * DH);
         let thB = th0B - i32(kh * DH);
         let okA = (thA >= vec4i(0)) & (thA % i32(SH) == vec4i(0)) & (thA < ohs);
@@ -332,11 +344,12 @@ fn conv2d_dx(t: u32) {
     let tw0 = vec4i(pos % IW) + i32(PW);
     let c0 = rb * 4u;
     let wc = min(vec4u(c0) + LANES, vec4u(CG - 1u)) * kk;
+    let khs = conv2d_dx_rows(th0.x, th0.w);
     for (var o = 0u; o < OCG; o++) {
       let oc = g * OCG + o;
       let gb = (n * OC + oc) * OH * OW;
       let wb = oc * CG * kk;
-      for (var kh = 0u; kh < KH; kh++) {
+      for (var kh = khs.x; kh < khs.y; kh++) {
         let th = th0 - i32(kh * DH);
         let okh = (th >= vec4i(0)) & (th % i32(SH) == vec4i(0)) & (th < ohs);
         let oh = th / i32(SH);
@@ -368,11 +381,12 @@ fn conv2d_dx(t: u32) {
       th0[r] = vec4i(pos / IW) + i32(PH);
       tw0[r] = vec4i(pos % IW) + i32(PW);
     }
+    let khs = conv2d_dx_rows(th0[0].x, th0[3].w);
     for (var o = 0u; o < OCG; o++) {
       let oc = g * OCG + o;
       let gb = (n * OC + oc) * OH * OW;
       let wb = (oc * CG + rb) * kk;
-      for (var kh = 0u; kh < KH; kh++) {
+      for (var kh = khs.x; kh < khs.y; kh++) {
         for (var r = 0u; r < 4u; r++) {
           let th = th0[r] - i32(kh * DH);
           let okh = (th >= vec4i(0)) & (th % i32(SH) == vec4i(0)) & (th < ohs);
