@@ -1,5 +1,6 @@
 // npm run train -- [--dataset mnist|spiral] [--model mlp|cnn] [--hidden 256[,128]] [--device webgpu|cpu]
-//   [--channels C1,C2] [--epochs N] [--batch B] [--lr X] [--optimizer sgd|adam] [--momentum M] [--reg R] [--seed S]
+//   [--channels C1,C2] [--epochs N] [--batch B] [--lr X] [--lr-schedule constant|cosine|decay] [--lr-decay D]
+//   [--optimizer sgd|adam] [--momentum M] [--reg R] [--seed S]
 //   [--save model.safetensors] [--check-numerics] [--json]
 // Trains a ReLU/softmax MLP or a small CNN with cr.nn.fit: a live progress line (epoch, step, loss, steps/s, ETA),
 // then test accuracy (MNIST) or training accuracy (spiral) and the time; --json prints one line.
@@ -16,10 +17,12 @@ const usage = `usage: npm run train -- [options]
   --device webgpu|cpu      default: WebGPU if an adapter exists, else the CPU
   --epochs N               default 2 (mnist), 3 (cnn), 300 (spiral)
   --batch B                default 128 (mnist), 64 (cnn), 300 = the whole set (spiral)
-  --lr X                   default 0.1 (sgd), 0.001 (adam); 1 for sgd on spiral
-  --optimizer sgd|adam     default sgd (with --momentum, default 0.9); adam (lr 0.002) for the cnn
+  --lr X                   default 0.1 (sgd), 0.001 (adam), 0.003 (adam, cnn); 1 for sgd on spiral
+  --optimizer sgd|adam     default sgd (with --momentum, default 0.9); adam (lr 0.003) for the cnn
   --momentum M             SGD momentum, default 0.9
-  --lr-decay D             multiply the learning rate by D after each epoch; default 1 (0.3 for the cnn)
+  --lr-schedule S          constant, cosine (from --lr down to 0 over the run, step by step), or decay
+                           (times --lr-decay after each epoch); default constant, cosine for the cnn
+  --lr-decay D             the decay schedule's factor per epoch, default 0.3
   --reg R                  L2 strength on the weights, default 0 (mnist), 1e-3 (spiral)
   --seed S                 initial weights and batch order, default 0
   --save FILE              write the trained weights as safetensors (PyTorch names and layout)
@@ -40,6 +43,7 @@ const flags = {
   reg: { kind: 'number', min: 0 },
   seed: { kind: 'int', min: 0 },
   save: { kind: 'string' },
+  'lr-schedule': { kind: 'choice', choices: ['constant', 'cosine', 'decay'] as const },
   'lr-decay': { kind: 'number', min: 0 },
   'check-numerics': { kind: 'bool' },
   json: { kind: 'bool' },
@@ -70,39 +74,43 @@ async function main(): Promise<void> {
     console.error(`train: --channels takes two sizes (C1,C2) and goes with --model cnn, got ${o.channels.join(',')}\n${usage}`);
     process.exit(2);
   }
+  if (o['lr-decay'] !== undefined && o['lr-schedule'] !== undefined && o['lr-schedule'] !== 'decay') {
+    console.error(`train: --lr-decay goes with --lr-schedule decay, got --lr-schedule ${o['lr-schedule']}\n${usage}`);
+    process.exit(2);
+  }
   const optimizer = o.optimizer ?? (conv ? 'adam' : 'sgd');
   const settings = {
     dataset,
     model: conv ? 'cnn' : 'mlp',
     hidden: o.hidden ?? [spiral ? 100 : conv ? 128 : 256],
-    channels: o.channels ?? [8, 16],
+    ...(conv ? { channels: o.channels ?? [8, 16] } : {}),
     epochs: o.epochs ?? (spiral ? 300 : conv ? 3 : 2),
     batch: o.batch ?? (spiral ? 300 : conv ? 64 : 128),
     optimizer,
-    lr: o.lr ?? (optimizer === 'adam' ? (conv ? 2e-3 : 1e-3) : spiral ? 1 : 0.1),
-    lrDecay: o['lr-decay'] ?? (conv ? 0.3 : 1),
+    lr: o.lr ?? (optimizer === 'adam' ? (conv ? 3e-3 : 1e-3) : spiral ? 1 : 0.1),
+    lrSchedule: o['lr-schedule'] ?? (o['lr-decay'] !== undefined ? 'decay' : conv ? 'cosine' : 'constant'),
+    ...(o['lr-schedule'] === 'decay' || o['lr-decay'] !== undefined ? { lrDecay: o['lr-decay'] ?? 0.3 } : {}), // only with decay (checked above)
     momentum: o.momentum ?? 0.9,
     reg: o.reg ?? (spiral ? 1e-3 : 0),
     seed: o.seed ?? 0,
   };
   const log = (line: string) => !o.json && console.log(line);
+  const channels = settings.channels ?? [];
 
   const info = await cr.init({ device: o.device, quiet: true, checkNumerics: o['check-numerics'] });
   log(`device: ${info.description}`);
   const { train, test, classes } = await load(dataset, settings.seed);
   const model = conv
-    ? cr.nn.cnn({ channels: [settings.channels[0], settings.channels[1]], hidden: settings.hidden[0], classes, seed: settings.seed })
+    ? cr.nn.cnn({ channels: [channels[0], channels[1]], hidden: settings.hidden[0], classes, seed: settings.seed })
     : new cr.nn.MLP([train.x.shape[1], ...settings.hidden, classes], { seed: settings.seed });
-  const described = conv
-    ? `cnn (conv ${settings.channels[0]}, conv ${settings.channels[1]}, ${settings.hidden[0]}, ${classes})`
-    : (model as cr.nn.MLP).sizes.join('-');
+  const described = conv ? `cnn (conv ${channels[0]}, conv ${channels[1]}, ${settings.hidden[0]}, ${classes})` : (model as cr.nn.MLP).sizes.join('-');
   const params = model.parameters();
   const opt =
     optimizer === 'adam' ? new cr.optim.Adam(params, { lr: settings.lr }) : new cr.optim.SGD(params, { lr: settings.lr, momentum: settings.momentum });
   const batches = cr.data.batches(train.x, train.y, { batchSize: Math.min(settings.batch, train.x.shape[0]), seed: settings.seed });
   const loss = (s: cr.Tensor, y: cr.Tensor) => cr.nn.softmaxCrossEntropy(s, y, { reg: settings.reg, weights: model.weights() });
   log(
-    `${dataset}: ${train.x.shape[0]} training examples, model ${described}, ${optimizer} lr ${settings.lr}, batch ${batches.batchSize}, ${settings.epochs} epochs`,
+    `${dataset}: ${train.x.shape[0]} training examples, model ${described}, ${optimizer} lr ${settings.lr}${settings.lrSchedule === 'constant' ? '' : ` (${settings.lrSchedule}${settings.lrDecay === undefined ? '' : ` ${settings.lrDecay}`})`}, batch ${batches.batchSize}, ${settings.epochs} epochs`,
   );
 
   const bar = new ProgressBar(!o.json, process.stdout.isTTY === true);
@@ -112,8 +120,9 @@ async function main(): Promise<void> {
     loss,
     reportEvery: spiral ? 25 : 50,
     onProgress: (p) => bar.update(p),
+    lr: settings.lrSchedule === 'cosine' ? cr.optim.cosineLr(settings.lr) : undefined,
     onEpoch: async (epoch, seconds) => {
-      opt.lr *= settings.lrDecay; // a step schedule: the CNN settles in its last epoch
+      if (settings.lrDecay !== undefined) opt.lr *= settings.lrDecay;
       if (!test) return;
       epochAccuracy.push(await cr.nn.evaluate(model, test.x, test.y));
       bar.done(`epoch ${epoch}: test accuracy ${pct(epochAccuracy[epoch - 1])} in ${seconds.toFixed(1)} s`);

@@ -3,6 +3,7 @@ import { noGrad } from '../grad-mode.ts';
 import { fail, NumericsError } from '../errors.ts';
 import { Batches } from '../data/batches.ts';
 import { Optimizer } from '../optim/optimizer.ts';
+import type { LrSchedule } from '../optim/schedule.ts';
 import { accuracy } from '../ops/index.ts';
 import { fromValues, Tensor } from '../tensor.ts';
 import { RunningMean } from './metrics.ts';
@@ -32,6 +33,8 @@ export interface FitOptions {
   onProgress?: (p: Progress) => void | Promise<void>;
   /** After each epoch, with its number and seconds (e.g. to evaluate on a test set). */
   onEpoch?: (epoch: number, seconds: number) => void | Promise<void>;
+  /** A learning-rate schedule: sets optimizer.lr before each step (cr.optim.cosineLr, stepLr, or any function of the step). */
+  lr?: LrSchedule;
   /** Stops at the next step when aborted (a Stop button). */
   signal?: AbortSignal;
 }
@@ -60,6 +63,8 @@ export async function fit(model: Module, optimizer: Optimizer<unknown>, data: Ba
   const { epochs, reportEvery = 50, signal } = options;
   if (!Number.isInteger(epochs) || epochs < 1) fail('fit', `epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(reportEvery) || reportEvery < 1) fail('fit', `reportEvery must be a positive integer, got ${reportEvery}`);
+  if (options.lr !== undefined && typeof options.lr !== 'function')
+    fail('fit', `lr must be a schedule, a function of (step, totalSteps) such as cr.optim.cosineLr(0.003), got ${describe(options.lr)}`);
   const lossOf = options.loss ?? ((s: Tensor, y: Tensor) => s.softmaxCrossEntropy(y));
   const meanLoss = new RunningMean();
   const meanAccuracy = new RunningMean();
@@ -91,6 +96,12 @@ export async function fit(model: Module, optimizer: Optimizer<unknown>, data: Ba
     const epochStart = performance.now();
     for (const { x, y, index } of data) {
       if (signal?.aborted) break;
+      if (options.lr) {
+        const lr = options.lr(steps, total);
+        if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0)
+          fail('fit', `the lr schedule gave ${lr} at step ${steps}; a learning rate is a finite number >= 0`);
+        optimizer.lr = lr;
+      }
       const scores = model.forward(x);
       const batchLoss = lossOf(scores, y);
       optimizer.zeroGrad();

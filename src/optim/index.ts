@@ -2,3 +2,4 @@
 export { Optimizer } from './optimizer.ts';
 export { SGD, type SgdOptions } from './sgd.ts';
 export { Adam, type AdamOptions } from './adam.ts';
+export { cosineLr, stepLr, type LrSchedule } from './schedule.ts';

@@ -211,6 +211,27 @@ describe('training the spiral end to end', () => {
   });
 });
 
+describe('learning-rate schedules', () => {
+  it('cosineLr falls from lr to final along half a cosine; stepLr multiplies by gamma every stepSize steps', () => {
+    const cos = cr.optim.cosineLr(0.004, { final: 0.001 });
+    expect([0, 50, 100].map((s) => cos(s, 101))).toEqual([0.004, expect.closeTo(0.0025, 12), expect.closeTo(0.001, 12)]);
+    expect(cr.optim.cosineLr(1)(1, 3)).toBeCloseTo(0.5, 12);
+    const step = cr.optim.stepLr(1, 10, 0.5);
+    expect([0, 9, 10, 25].map((s) => step(s, 100))).toEqual([1, 1, 0.5, 0.25]);
+  });
+
+  it('fit sets optimizer.lr from the schedule before each step, counting steps over all epochs', async () => {
+    await cr.init({ device: 'cpu', quiet: true });
+    const model = new cr.nn.MLP([2, 3], { seed: 0 });
+    const opt = new cr.optim.SGD(model.parameters(), { lr: 1 });
+    const data = cr.data.batches(cr.ones([6, 2]), cr.tensor([0, 1, 2, 0, 1, 2], { dtype: 'int32' }), { batchSize: 2 });
+    const seen: [number, number][] = [];
+    await cr.nn.fit(model, opt, data, { epochs: 2, lr: (s, total) => (seen.push([s, total]), 0.1 / (s + 1)) });
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5].map((s) => [s, 6]));
+    expect(opt.lr).toBeCloseTo(0.1 / 6, 12);
+  });
+});
+
 describe('training a CNN on MNIST images', () => {
   const run = async (device: cr.DeviceName) => {
     await cr.init({ device, quiet: true });

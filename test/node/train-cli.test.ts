@@ -50,6 +50,10 @@ describe('npm run train', () => {
       [['--hidden', '10,x'], /--hidden must be positive whole numbers/],
       [['--model', 'cnn', '--dataset', 'spiral'], /--model cnn takes 28x28 images: use it with --dataset mnist/],
       [['--model', 'resnet'], /--model must be one of mlp, cnn, got "resnet"/],
+      [['--channels', '8,16'], /--channels takes two sizes \(C1,C2\) and goes with --model cnn, got 8,16/],
+      [['--model', 'cnn', '--channels', '8'], /--channels takes two sizes/],
+      [['--lr-schedule', 'cosine', '--lr-decay', '0.5'], /--lr-decay goes with --lr-schedule decay, got --lr-schedule cosine/],
+      [['--lr-schedule', 'linear'], /--lr-schedule must be one of constant, cosine, decay, got "linear"/],
     ] as const) {
       const run = train(...args);
       expect(run.status, args.join(' ')).toBe(2);

@@ -161,6 +161,14 @@ describe('every bad input is a typed error of ours that names the call', () => {
     await expect(
       cr.nn.fit(null as unknown as cr.nn.Module, null as unknown as cr.optim.SGD, null as unknown as cr.data.Batches, { epochs: 1 }),
     ).rejects.toThrow(/^fit: model must be a cr\.nn Module/);
+    const opt = new cr.optim.SGD(model.parameters(), { lr: 0.1 });
+    const data = cr.data.batches(cr.ones([4, 2]), cr.tensor([0, 1, 2, 0], { dtype: 'int32' }), { batchSize: 2 });
+    await expect(cr.nn.fit(model, opt, data, { epochs: 1, lr: 0.1 as unknown as cr.optim.LrSchedule })).rejects.toThrow(
+      /^fit: lr must be a schedule, a function/,
+    );
+    await expect(cr.nn.fit(model, opt, data, { epochs: 1, lr: () => NaN })).rejects.toThrow(/^fit: the lr schedule gave NaN at step 0/);
+    expect(() => cr.optim.cosineLr(-1)).toThrow(/^cosineLr: lr must be a finite number >= 0, got -1/);
+    expect(() => cr.optim.stepLr(0.1, 0, 0.5)).toThrow(/^stepLr: stepSize must be a positive integer, got 0/);
   });
 
   it('a loader that rejects its input changes nothing', async () => {
