@@ -4,6 +4,7 @@ export type Dataset = 'spiral' | 'mnist';
 export type OptimizerName = 'sgd' | 'adam';
 export type Device = 'webgpu' | 'cpu';
 export type ModelName = 'mlp' | 'cnn';
+export type Schedule = 'constant' | 'cosine';
 
 export interface Settings {
   dataset: Dataset;
@@ -12,6 +13,8 @@ export interface Settings {
   hidden: number[];
   optimizer: OptimizerName;
   lr: number;
+  /** cosine: from lr down to 0 over the run, step by step (cr.optim.cosineLr). */
+  schedule: Schedule;
   batch: number;
   epochs: number;
   device: Device;
@@ -33,7 +36,10 @@ export function applyDefaults(changed: 'dataset' | 'optimizer' | 'model'): void 
   const cnn = field('dataset').value === 'mnist' && field('model').value === 'cnn';
   if (changed === 'model') field('optimizer').value = cnn ? 'adam' : 'sgd'; // the CNN learns fastest with Adam
   const d = defaults(field('dataset').value as Dataset, field('optimizer').value as OptimizerName);
-  field('lr').value = String(d.lr);
+  // The CNN's recipe (npm run train -- --model cnn): Adam at 0.003 on a cosine, 99% in 3 epochs
+  const cnnAdam = cnn && field('optimizer').value === 'adam';
+  field('lr').value = String(cnnAdam ? 0.003 : d.lr);
+  field('schedule').value = cnnAdam ? 'cosine' : 'constant';
   if (changed === 'optimizer') return;
   field('hidden').value = cnn ? '128' : d.hidden;
   field('batch').value = String(cnn ? 64 : d.batch);
@@ -64,6 +70,7 @@ export function readSettings(): Settings {
     hidden,
     optimizer: text('optimizer') as OptimizerName,
     lr,
+    schedule: text('schedule') as Schedule,
     batch: int('batch', 'Batch size'),
     epochs: int('epochs', 'Epochs'),
     device: text('device') as Device,

@@ -52,6 +52,7 @@ export function train(run: Prepared, s: Settings, hooks: Hooks): Promise<cr.nn.F
   const { model, batches, test } = run;
   return cr.nn.fit(model, run.optimizer, batches, {
     epochs: s.epochs,
+    lr: s.schedule === 'cosine' ? cr.optim.cosineLr(s.lr) : undefined,
     loss: (scores, y) => cr.nn.softmaxCrossEntropy(scores, y, { reg: run.reg, weights: model.weights() }),
     // Each report reads two numbers back and so waits for the GPU: about 100 per run keeps the
     // curves smooth without stalling it every step; it also bounds how long Stop takes to act.

@@ -1,5 +1,5 @@
 // The training page (demo/) in headless Chromium on WebGPU: the spiral trains and draws its curves
-// and decision regions, Stop stops mid-run, MNIST trains on a subset and classifies a drawn digit,
+// and decision regions, Stop stops mid-run, MNIST trains on a subset (an MLP, then the CNN) and classifies a drawn digit,
 // and without WebGPU the page says so and trains on the CPU. The page exposes its state as window.__demo.
 import { mkdir } from 'node:fs/promises';
 import type { Page } from 'puppeteer';
@@ -54,6 +54,24 @@ async function expectWebGpu(page: Page): Promise<void> {
     );
   }
   expect(await text(page, '#adapter')).toMatch(/^WebGPU: /);
+}
+
+/** Draws a "7" (one stroke across the top and down, in pointer events from the mouse) and checks the model's 10 probabilities. */
+async function drawSeven(page: Page): Promise<void> {
+  const box = (await (await page.$('#pad'))!.boundingBox())!;
+  const at = (x: number, y: number) => [box.x + box.width * x, box.y + box.height * y] as const;
+  await page.mouse.move(...at(0.3, 0.2));
+  await page.mouse.down();
+  await page.mouse.move(...at(0.7, 0.2), { steps: 8 });
+  await page.mouse.move(...at(0.45, 0.85), { steps: 12 });
+  await page.mouse.up();
+  await page.waitForFunction(() => window.__demo.probabilities !== null, { timeout: 10_000 });
+  const probs = (await demo(page)).probabilities!;
+  expect(probs).toHaveLength(10);
+  expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+  expect(probs.every((p) => p >= 0 && p <= 1)).toBe(true);
+  expect(await page.$$eval('#bars .bar', (bars) => bars.length)).toBe(10);
+  expect(await text(page, '#prediction')).toMatch(/^The model says: \d$/);
 }
 
 /** Pixels of a canvas close to a colour (the loss curve, a region's fill). */
@@ -135,21 +153,7 @@ describe('the training page in headless Chrome', () => {
     expect(done.testAccuracy[0].accuracy).toBeGreaterThan(0.8);
     expect(await text(page, '#test-accuracy')).toMatch(/^Test accuracy after epoch 1: \d+\.\d+%/);
 
-    // A "7": one stroke across the top and down, in pointer events from the mouse.
-    const box = (await (await page.$('#pad'))!.boundingBox())!;
-    const at = (x: number, y: number) => [box.x + box.width * x, box.y + box.height * y] as const;
-    await page.mouse.move(...at(0.3, 0.2));
-    await page.mouse.down();
-    await page.mouse.move(...at(0.7, 0.2), { steps: 8 });
-    await page.mouse.move(...at(0.45, 0.85), { steps: 12 });
-    await page.mouse.up();
-    await page.waitForFunction(() => window.__demo.probabilities !== null, { timeout: 10_000 });
-    const probs = (await demo(page)).probabilities!;
-    expect(probs).toHaveLength(10);
-    expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
-    expect(probs.every((p) => p >= 0 && p <= 1)).toBe(true);
-    expect(await page.$$eval('#bars .bar', (bars) => bars.length)).toBe(10);
-    expect(await text(page, '#prediction')).toMatch(/^The model says: \d$/);
+    await drawSeven(page);
     await page.screenshot({ path: new URL('train-page-mnist.png', screenshots).pathname, fullPage: true });
 
     await page.click('#clear');
@@ -157,6 +161,25 @@ describe('the training page in headless Chrome', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
+
+  it('trains the CNN with its recipe (Adam 0.003 on a cosine, set by choosing it) and classifies a drawn digit', async () => {
+    const { page, errors } = await openPage();
+    await expectWebGpu(page);
+    await setField(page, 'dataset', 'mnist');
+    await setField(page, 'model', 'cnn');
+    const value = (name: string) => page.$eval(`[name=${name}]`, (e) => (e as HTMLInputElement).value);
+    const form = Object.fromEntries(await Promise.all(['optimizer', 'lr', 'schedule', 'batch', 'hidden'].map(async (n) => [n, await value(n)])));
+    expect(form).toMatchObject({ optimizer: 'adam', lr: '0.003', schedule: 'cosine', batch: '64', hidden: '128' });
+    await setField(page, 'subset', '1280'); // 20 steps
+    await setField(page, 'epochs', '1');
+    const done = await trainToEnd(page, 90_000);
+    expect(done.phase).toBe('done');
+    expect(done.testAccuracy).toHaveLength(1);
+    expect(done.testAccuracy[0].accuracy).toBeGreaterThan(0.6);
+    await drawSeven(page);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
 
   it('shows the model graph: a layer expands on a click, a node shows histograms of its value and gradient', async () => {
     const { page, errors } = await openPage();
