@@ -113,7 +113,8 @@ function host() {
     kernel: release(),
     cpu: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
     glibc: report.header?.glibcVersionRuntime ?? 'unknown',
-    nvidiaDriver: /Kernel Module\s+(\S+)/.exec(read('/proc/driver/nvidia/version'))?.[1] ?? '',
+    // "NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15 ..." or "... Open Kernel Module for x86_64  570.86.15 ..."
+    nvidiaDriver: /Kernel Module.*?\s(\d+(?:\.\d+)+)(?:\s|$)/.exec(read('/proc/driver/nvidia/version'))?.[1] ?? '',
     node: process.version,
   };
 }
