@@ -2,7 +2,7 @@
 import { allocate, isFloat } from './dtype.ts';
 import { fail } from './errors.ts';
 import { noteRoot } from './executor.ts';
-import { record, vjpOf, type Value } from './graph.ts';
+import { postOrder, record, vjpOf, type Value } from './graph.ts';
 import { noGrad } from './grad-mode.ts';
 import { add } from './ops/add.ts';
 import { reshape } from './ops/reshape.ts';
@@ -116,27 +116,13 @@ function checkSaved(v: Value): void {
   }
 }
 
-/** Values that require grad and lead to root, inputs before outputs (iterative DFS). */
+/** Values that require grad and lead to root, inputs before outputs. */
 function topologicalOrder(root: Value): Value[] {
-  const order: Value[] = [];
-  const seen = new Set<Value>();
-  const stack: [Value, boolean][] = [[root, false]];
-  while (stack.length > 0) {
-    const [v, expanded] = stack.pop()!;
-    if (expanded) {
-      order.push(v);
-      continue;
-    }
-    if (seen.has(v)) continue; // marked when expanded, not when pushed: keeps the order topological
-    seen.add(v);
-    stack.push([v, true]);
-    if (v.isLeaf || v.node?.kind !== 'fwd') continue;
-    const { op, reads: inputs } = v.node;
-    inputs.forEach((x, i) => {
-      if (op.inputs[i].differentiable && x.requiresGrad && !seen.has(x)) stack.push([x, false]);
-    });
-  }
-  return order;
+  return postOrder([root], (v) => {
+    if (v.isLeaf || v.node?.kind !== 'fwd') return [];
+    const { op, reads } = v.node;
+    return reads.filter((x, i) => op.inputs[i].differentiable && x.requiresGrad);
+  });
 }
 
 /** Sums a cotangent of a broadcast shape back to the shape of the input that was broadcast. */

@@ -8,7 +8,7 @@ import { cpu } from './backend/cpu.ts';
 import { backendFor, checksNumerics, currentBackend, isFusing, isVerifying } from './device.ts';
 import { isFloat, type Values } from './dtype.ts';
 import { assert, ChainruleError, fail, here, NumericsError, OpError } from './errors.ts';
-import { record, type Node, type Value } from './graph.ts';
+import { postOrder, record, type Node, type Value } from './graph.ts';
 import { noGrad } from './grad-mode.ts';
 import { reshape } from './ops/reshape.ts';
 import type { AnyUpdateSpec } from './ops/update.ts';
@@ -457,23 +457,14 @@ async function readThroughHost(v: Value, transfers: Map<Value, Promise<Values>>,
   return v.storage!.backend.read(v.storage!, v);
 }
 
-/** Pending values reachable from the targets, in topological order (iterative: graphs can be deep). */
+/** Pending values reachable from the targets, in topological order. */
 function pendingOrder(targets: readonly Value[]): Value[] {
-  const order: Value[] = [];
-  const seen = new Set<Value>();
-  const stack: [Value, boolean][] = targets.map((v) => [v, false]);
-  while (stack.length > 0) {
-    const [v, expanded] = stack.pop()!;
-    if (expanded) {
-      order.push(v);
-      continue;
-    }
-    if (v.storage || seen.has(v)) continue;
-    seen.add(v);
-    if (v.failed) throw v.failed;
-    assert(v.node, `${v} has neither a value nor a node`);
-    stack.push([v, true]);
-    for (const r of v.node.reads) if (!r.storage && !seen.has(r)) stack.push([r, false]);
-  }
-  return order;
+  return postOrder(
+    targets.filter((v) => !v.storage),
+    (v) => {
+      if (v.failed) throw v.failed;
+      assert(v.node, `${v} has neither a value nor a node`);
+      return v.node.reads.filter((r) => !r.storage);
+    },
+  );
 }

@@ -223,3 +223,26 @@ export function vjpOf(y: Value, wrt: number, dy: Value): Value {
   const metas = inputs.map((x) => ({ shape: x.shape, dtype: x.dtype }));
   return new Value({ shape, dtype: inputs[wrt].dtype }, { node: { op, kind: 'vjp', attrs, wrt, reads, inputs: metas } }); // a gradient has its input's dtype
 }
+
+/**
+ * The values reachable from `roots` through `inputsOf`, each after its inputs: an iterative
+ * depth-first post-order (graphs can be deep). A value is marked when expanded, not when pushed,
+ * which keeps the order topological; `inputsOf` runs once per value, as it is expanded.
+ */
+export function postOrder(roots: readonly Value[], inputsOf: (v: Value) => readonly Value[]): Value[] {
+  const order: Value[] = [];
+  const seen = new Set<Value>();
+  const stack: [Value, boolean][] = roots.map((v) => [v, false]);
+  while (stack.length > 0) {
+    const [v, expanded] = stack.pop()!;
+    if (expanded) {
+      order.push(v);
+      continue;
+    }
+    if (seen.has(v)) continue;
+    seen.add(v);
+    stack.push([v, true]);
+    for (const x of inputsOf(v)) if (!seen.has(x)) stack.push([x, false]);
+  }
+  return order;
+}

@@ -6,7 +6,7 @@
 import { fail } from './errors.ts';
 import { gradientsOf } from './autograd.ts';
 import { read, realize } from './executor.ts';
-import type { Value } from './graph.ts';
+import { postOrder, type Value } from './graph.ts';
 import { formatShape } from './shape.ts';
 import { Tensor } from './tensor.ts';
 import { VerifyError } from './verify.ts';
@@ -254,23 +254,9 @@ export async function graph(roots: Tensor | readonly Tensor[], options: GraphOpt
   return new GraphData(nodes, edges, id);
 }
 
-/** The values reachable from the roots through their nodes' reads, inputs before outputs. */
+/** The values reachable from the roots through their nodes' reads, inputs before outputs (first inputs first). */
 function collect(roots: readonly Value[]): Value[] {
-  const order: Value[] = [];
-  const seen = new Set<Value>();
-  const stack: [Value, boolean][] = roots.map((v) => [v, false]);
-  while (stack.length > 0) {
-    const [v, expanded] = stack.pop()!;
-    if (expanded) {
-      order.push(v);
-      continue;
-    }
-    if (seen.has(v)) continue;
-    seen.add(v);
-    stack.push([v, true]);
-    for (const r of [...(v.node?.reads ?? [])].reverse()) if (!seen.has(r)) stack.push([r, false]);
-  }
-  return order;
+  return postOrder(roots, (v) => [...(v.node?.reads ?? [])].reverse());
 }
 
 /** Count, min, max, mean and std of the finite values; NaN and infinities counted apart. */
