@@ -2,7 +2,7 @@ import { defineOp, ndimOf } from './define.ts';
 import type { Tensor } from '../tensor.ts';
 import { fail } from '../errors.ts';
 import { formatShape, sizeOf, type Shape } from '../shape.ts';
-import { Params } from './params.ts';
+import { viewKernels } from './reshape.ts';
 import type { OpSpec, Call } from './spec.ts';
 
 export interface FlattenAttrs {
@@ -27,18 +27,7 @@ export const flatten = defineOp({
     checkStart(x.shape, startDim, true);
     return { shape: [...x.shape.slice(0, startDim), sizeOf(x.shape.slice(startDim))], dtype: x.dtype };
   },
-  saves: { inputs: [], output: false },
-  identity: { fwd: true, vjp: [0] }, // same values in the same order: a view
-  fwd([x], y) {
-    y.data.set(x.data);
-  },
-  vjp({ dy }, _wrt, dx) {
-    dx.data.set(dy.data);
-  },
-  gpu: {
-    fwd: (_x, y) => ({ threads: sizeOf(y.shape), params: new Params().u32(sizeOf(y.shape)) }),
-    vjp: (_x, _y, _wrt, dx) => ({ threads: sizeOf(dx.shape), params: new Params().u32(sizeOf(dx.shape)) }),
-  },
+  ...viewKernels, // shaders/flatten.wgsl: the same copies as reshape's
   test: {
     cases: [
       { shapes: [[2, 3, 4]], attrs: { startDim: 1 } },

@@ -9,6 +9,25 @@ export interface ReshapeAttrs {
   readonly shape: readonly number[];
 }
 
+/**
+ * The kernels of an op whose output is its input's values in the same row-major order under another
+ * shape (reshape, flatten): copies on the CPU and in WGSL; the executor makes them views and runs none.
+ */
+export const viewKernels = {
+  saves: { inputs: [], output: false },
+  identity: { fwd: true, vjp: [0] }, // same values in the same order: a view
+  fwd([x], y) {
+    y.data.set(x.data);
+  },
+  vjp({ dy }, _wrt, dx) {
+    dx.data.set(dy.data);
+  },
+  gpu: {
+    fwd: (_x, y) => ({ threads: sizeOf(y.shape), params: new Params().u32(sizeOf(y.shape)) }),
+    vjp: (_x, _y, _wrt, dx) => ({ threads: sizeOf(dx.shape), params: new Params().u32(sizeOf(dx.shape)) }),
+  },
+} satisfies Pick<OpSpec<unknown>, 'saves' | 'identity' | 'fwd' | 'vjp' | 'gpu'>;
+
 /** y = x with a new shape and the same row-major order; dx = dy reshaped back. */
 export const reshape = defineOp({
   name: 'reshape',
@@ -33,18 +52,7 @@ export const reshape = defineOp({
     }
     return { shape, dtype: x.dtype };
   },
-  saves: { inputs: [], output: false },
-  identity: { fwd: true, vjp: [0] }, // same values in the same order: a view
-  fwd([x], y) {
-    y.data.set(x.data);
-  },
-  vjp({ dy }, _wrt, dx) {
-    dx.data.set(dy.data);
-  },
-  gpu: {
-    fwd: (_x, y) => ({ threads: sizeOf(y.shape), params: new Params().u32(sizeOf(y.shape)) }),
-    vjp: (_x, _y, _wrt, dx) => ({ threads: sizeOf(dx.shape), params: new Params().u32(sizeOf(dx.shape)) }),
-  },
+  ...viewKernels,
   test: {
     args: [[-1]],
     cases: [
