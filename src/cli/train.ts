@@ -79,23 +79,24 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const optimizer = o.optimizer ?? (conv ? 'adam' : 'sgd');
+  const channels = o.channels ?? [8, 16];
+  const lrSchedule = o['lr-schedule'] ?? (o['lr-decay'] !== undefined ? 'decay' : conv ? 'cosine' : 'constant');
   const settings = {
     dataset,
     model: conv ? 'cnn' : 'mlp',
     hidden: o.hidden ?? [spiral ? 100 : conv ? 128 : 256],
-    ...(conv ? { channels: o.channels ?? [8, 16] } : {}),
+    ...(conv ? { channels } : {}),
     epochs: o.epochs ?? (spiral ? 300 : conv ? 3 : 2),
     batch: o.batch ?? (spiral ? 300 : conv ? 64 : 128),
     optimizer,
     lr: o.lr ?? (optimizer === 'adam' ? (conv ? 3e-3 : 1e-3) : spiral ? 1 : 0.1),
-    lrSchedule: o['lr-schedule'] ?? (o['lr-decay'] !== undefined ? 'decay' : conv ? 'cosine' : 'constant'),
-    ...(o['lr-schedule'] === 'decay' || o['lr-decay'] !== undefined ? { lrDecay: o['lr-decay'] ?? 0.3 } : {}), // only with decay (checked above)
+    lrSchedule,
+    ...(lrSchedule === 'decay' ? { lrDecay: o['lr-decay'] ?? 0.3 } : {}),
     momentum: o.momentum ?? 0.9,
     reg: o.reg ?? (spiral ? 1e-3 : 0),
     seed: o.seed ?? 0,
   };
   const log = (line: string) => !o.json && console.log(line);
-  const channels = settings.channels ?? [];
 
   const info = await cr.init({ device: o.device, quiet: true, checkNumerics: o['check-numerics'] });
   log(`device: ${info.description}`);
