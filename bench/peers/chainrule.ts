@@ -7,8 +7,8 @@ import { kernelReport, type KernelReport } from './kernel-times.ts';
 import { libraries } from './versions.ts';
 import {
   CNN,
-  CNN_FEATURES,
   LR,
+  cnnParams,
   convOut,
   transpose,
   type CnnData,
@@ -19,6 +19,25 @@ import {
   type MlpData,
   type MlpRunner,
 } from './workloads.ts';
+
+/** SGD steps on `params` (uploaded before the first) minimizing `lossOf()`: the MLP's and the CNN's runners. */
+async function sgdRunner(params: cr.Tensor[], lossOf: () => cr.Tensor): Promise<MlpRunner> {
+  cr.realize(params);
+  await cr.sync();
+  const opt = new cr.optim.SGD(params, { lr: LR });
+  let loss: cr.Tensor | null = null;
+  return {
+    step() {
+      loss = lossOf();
+      opt.zeroGrad();
+      loss.backward();
+      opt.step(); // forward, backward and update: one plan, one submit
+    },
+    sync: () => cr.sync(),
+    loss: () => loss!.item(),
+    dispose() {},
+  };
+}
 
 export const chainrule: Library = {
   ...libraries.chainrule,
@@ -35,22 +54,7 @@ export const chainrule: Library = {
       '2.weight': cr.tensor(transpose(data.w2, H, C), [C, H]),
       '2.bias': cr.tensor(data.b2, [C]),
     });
-    const params = model.parameters();
-    cr.realize(params);
-    await cr.sync();
-    const opt = new cr.optim.SGD(params, { lr: LR });
-    let loss: cr.Tensor | null = null;
-    return {
-      step() {
-        loss = cr.softmaxCrossEntropy(model.forward(x), labels);
-        opt.zeroGrad();
-        loss.backward();
-        opt.step(); // forward, backward and update: one plan, one submit
-      },
-      sync: () => cr.sync(),
-      loss: () => loss!.item(),
-      dispose() {},
-    };
+    return sgdRunner(model.parameters(), () => cr.softmaxCrossEntropy(model.forward(x), labels));
   },
 
   async conv(data: ConvData): Promise<ConvRunner> {
@@ -82,43 +86,17 @@ export const chainrule: Library = {
     const {
       batch: B,
       size: S,
-      kernel: K,
-      channels: [C0, C1, C2],
-      hidden: H,
-      classes: L,
+      channels: [C0],
     } = CNN;
     const x = cr.tensor(data.x, [B, C0, S, S]).realize();
     const labels = cr.tensor(data.labels, [B], { dtype: 'int32' }).realize();
-    const param = (values: Float32Array, shape: number[]) => cr.tensor(values, shape, { requiresGrad: true });
-    const p = {
-      c1w: param(data.c1w, [C1, C0, K, K]),
-      c1b: param(data.c1b, [C1]),
-      c2w: param(data.c2w, [C2, C1, K, K]),
-      c2b: param(data.c2b, [C2]),
-      f1w: param(data.f1w, [CNN_FEATURES, H]),
-      f1b: param(data.f1b, [H]),
-      f2w: param(data.f2w, [H, L]),
-      f2b: param(data.f2b, [L]),
-    };
-    const params = Object.values(p);
-    cr.realize(params);
-    await cr.sync();
-    const opt = new cr.optim.SGD(params, { lr: LR });
-    let loss: cr.Tensor | null = null;
-    return {
-      step() {
-        let h = cr.maxPool2d(cr.conv2d(x, p.c1w, p.c1b).relu(), { kernelSize: 2 });
-        h = cr.maxPool2d(cr.conv2d(h, p.c2w, p.c2b).relu(), { kernelSize: 2 });
-        h = h.flatten(1).matmul(p.f1w).add(p.f1b).relu();
-        loss = cr.softmaxCrossEntropy(h.matmul(p.f2w).add(p.f2b), labels);
-        opt.zeroGrad();
-        loss.backward();
-        opt.step();
-      },
-      sync: () => cr.sync(),
-      loss: () => loss!.item(),
-      dispose() {},
-    };
+    const p = cnnParams(data, (values, shape) => cr.tensor(values, shape, { requiresGrad: true }));
+    return sgdRunner(Object.values(p), () => {
+      let h = cr.maxPool2d(cr.conv2d(x, p.c1w, p.c1b).relu(), { kernelSize: 2 });
+      h = cr.maxPool2d(cr.conv2d(h, p.c2w, p.c2b).relu(), { kernelSize: 2 });
+      h = h.flatten(1).matmul(p.f1w).add(p.f1b).relu();
+      return cr.softmaxCrossEntropy(h.matmul(p.f2w).add(p.f2b), labels);
+    });
   },
 
   async matmul(n: number, a: Float32Array, b: Float32Array): Promise<MatmulRunner> {

@@ -10,6 +10,7 @@ import {
   CNN,
   CNN_FEATURES,
   LR,
+  cnnParams,
   convOut,
   type CnnData,
   type ConvData,
@@ -93,6 +94,31 @@ const cnnStep = (p: CnnParams, x: np.Array, y: np.Array): [np.Array, CnnParams] 
   return [loss, next];
 };
 
+/** A jitted SGD step (params, x, y) -> [loss, new params] run again and again: the MLP's and the CNN's runners. */
+async function sgdRunner<P extends Params | CnnParams>(
+  step: ((p: P, x: np.Array, y: np.Array) => [np.Array, P]) & { dispose(): void },
+  initial: P,
+  x: np.Array,
+  y: np.Array,
+): Promise<MlpRunner> {
+  let params = initial;
+  await blockUntilReady([x, y, params]);
+  let loss: np.Array | null = null;
+  return {
+    step() {
+      loss?.dispose();
+      [loss, params] = step(params, x.ref, y.ref);
+    },
+    sync: async () => void (await blockUntilReady([loss, params])),
+    loss: async () => (await loss!.ref.data())[0],
+    dispose() {
+      loss?.dispose();
+      tree.dispose([x, y, params]);
+      step.dispose();
+    },
+  };
+}
+
 export const jax: Library = {
   ...libraries.jax,
 
@@ -101,28 +127,13 @@ export const jax: Library = {
     const [[D, H, C], B] = [data.sizes, data.batch];
     const x = np.array(data.x, { shape: [B, D] });
     const y = np.array(data.oneHot, { shape: [B, C] });
-    let params: Params = {
+    const params: Params = {
       w1: np.array(data.w1, { shape: [D, H] }),
       b1: np.array(data.b1, { shape: [H] }),
       w2: np.array(data.w2, { shape: [H, C] }),
       b2: np.array(data.b2, { shape: [C] }),
     };
-    await blockUntilReady([x, y, params]);
-    const step = jit(sgdStep);
-    let loss: np.Array | null = null;
-    return {
-      step() {
-        loss?.dispose();
-        [loss, params] = step(params, x.ref, y.ref);
-      },
-      sync: async () => void (await blockUntilReady([loss, params])),
-      loss: async () => (await loss!.ref.data())[0],
-      dispose() {
-        loss?.dispose();
-        tree.dispose([x, y, params]);
-        step.dispose();
-      },
-    };
+    return sgdRunner(jit(sgdStep), params, x, y);
   },
 
   async conv(data: ConvData): Promise<ConvRunner> {
@@ -162,39 +173,13 @@ export const jax: Library = {
     const {
       batch: B,
       size: S,
-      kernel: K,
-      channels: [C0, C1, C2],
-      hidden: H,
+      channels: [C0],
       classes: L,
     } = CNN;
     const x = np.array(data.x, { shape: [B, C0, S, S] });
     const y = np.array(data.oneHot, { shape: [B, L] });
-    let params: CnnParams = {
-      c1w: np.array(data.c1w, { shape: [C1, C0, K, K] }),
-      c1b: np.array(data.c1b, { shape: [C1] }),
-      c2w: np.array(data.c2w, { shape: [C2, C1, K, K] }),
-      c2b: np.array(data.c2b, { shape: [C2] }),
-      f1w: np.array(data.f1w, { shape: [CNN_FEATURES, H] }),
-      f1b: np.array(data.f1b, { shape: [H] }),
-      f2w: np.array(data.f2w, { shape: [H, L] }),
-      f2b: np.array(data.f2b, { shape: [L] }),
-    };
-    await blockUntilReady([x, y, params]);
-    const step = jit(cnnStep);
-    let loss: np.Array | null = null;
-    return {
-      step() {
-        loss?.dispose();
-        [loss, params] = step(params, x.ref, y.ref);
-      },
-      sync: async () => void (await blockUntilReady([loss, params])),
-      loss: async () => (await loss!.ref.data())[0],
-      dispose() {
-        loss?.dispose();
-        tree.dispose([x, y, params]);
-        step.dispose();
-      },
-    };
+    const params: CnnParams = cnnParams(data, (values, shape) => np.array(values, { shape }));
+    return sgdRunner(jit(cnnStep), params, x, y);
   },
 
   async matmul(n: number, a: Float32Array, b: Float32Array): Promise<MatmulRunner> {

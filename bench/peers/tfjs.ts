@@ -16,6 +16,7 @@ import { libraries } from './versions.ts';
 import {
   CNN,
   CNN_FEATURES,
+  CNN_PARAMS,
   LR,
   convOut,
   permute,
@@ -64,6 +65,28 @@ function leakNote(tensors: number[]): string {
   return last === first ? `no leak: ${last} tensors after every step` : `LEAK: ${first} tensors after the first step, ${last} after the last`;
 }
 
+/** SGD steps on `vars` minimizing `lossFn` (the MLP's and the CNN's runners); disposing frees `inputs` too. */
+function sgdRunner(vars: readonly tf.Variable[], inputs: tf.Tensor[], lossFn: () => tf.Scalar): MlpRunner {
+  const opt = tf.train.sgd(LR);
+  let loss: tf.Scalar | null = null;
+  const tensors: number[] = [];
+  return {
+    step() {
+      loss?.dispose();
+      loss = tf.tidy(() => opt.minimize(lossFn, true, [...vars])!);
+      tensors.push(tf.memory().numTensors);
+    },
+    sync: tfSync,
+    loss: async () => (await loss!.data())[0],
+    note: () => leakNote(tensors.splice(0)),
+    dispose() {
+      loss?.dispose();
+      tf.dispose([...inputs, ...vars]);
+      opt.dispose();
+    },
+  };
+}
+
 export const tfjs: Library = {
   ...libraries.tfjs,
 
@@ -79,29 +102,11 @@ export const tfjs: Library = {
       tf.variable(tf.tensor1d(data.b2), true, 'b2'),
     ] as const;
     const [w1, b1, w2, b2] = vars;
-    const opt = tf.train.sgd(LR);
-    const lossFn = (): tf.Scalar => {
+    return sgdRunner(vars, [x, y], () => {
       const h = tf.relu(tf.add(tf.matMul(x, w1), b1));
       const logits = tf.add(tf.matMul(h, w2), b2);
       return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar; // mean over the batch
-    };
-    let loss: tf.Scalar | null = null;
-    const tensors: number[] = [];
-    return {
-      step() {
-        loss?.dispose();
-        loss = tf.tidy(() => opt.minimize(lossFn, true, [...vars])!);
-        tensors.push(tf.memory().numTensors);
-      },
-      sync: tfSync,
-      loss: async () => (await loss!.data())[0],
-      note: () => leakNote(tensors.splice(0)),
-      dispose() {
-        loss?.dispose();
-        tf.dispose([x, y, ...vars]);
-        opt.dispose();
-      },
-    };
+    });
   },
 
   async conv(data: ConvData): Promise<ConvRunner> {
@@ -159,9 +164,9 @@ export const tfjs: Library = {
     const side = Math.sqrt(CNN_FEATURES / C2);
     const f1w = permute(data.f1w, [C2, side, side, H], [1, 2, 0, 3]);
     const vars = [
-      tf.variable(tf.tensor4d(permute(data.c1w, [C1, C0, K, K], OIHW_TO_HWIO), [K, K, C0, C1]), true, 'c1w'),
+      tf.variable(tf.tensor4d(permute(data.c1w, CNN_PARAMS.c1w, OIHW_TO_HWIO), [K, K, C0, C1]), true, 'c1w'),
       tf.variable(tf.tensor1d(data.c1b), true, 'c1b'),
-      tf.variable(tf.tensor4d(permute(data.c2w, [C2, C1, K, K], OIHW_TO_HWIO), [K, K, C1, C2]), true, 'c2w'),
+      tf.variable(tf.tensor4d(permute(data.c2w, CNN_PARAMS.c2w, OIHW_TO_HWIO), [K, K, C1, C2]), true, 'c2w'),
       tf.variable(tf.tensor1d(data.c2b), true, 'c2b'),
       tf.variable(tf.tensor2d(f1w, [CNN_FEATURES, H]), true, 'f1w'),
       tf.variable(tf.tensor1d(data.f1b), true, 'f1b'),
@@ -169,30 +174,12 @@ export const tfjs: Library = {
       tf.variable(tf.tensor1d(data.f2b), true, 'f2b'),
     ] as const;
     const [c1w, c1b, c2w, c2b, fw1, fb1, fw2, fb2] = vars;
-    const opt = tf.train.sgd(LR);
-    const lossFn = (): tf.Scalar => {
+    return sgdRunner(vars, [x, y], () => {
       let h = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, c1w as tf.Tensor4D, 1, 'valid'), c1b)) as tf.Tensor4D, 2, 2, 'valid');
       h = tf.maxPool(tf.relu(tf.add(tf.conv2d(h, c2w as tf.Tensor4D, 1, 'valid'), c2b)) as tf.Tensor4D, 2, 2, 'valid');
       const f = tf.relu(tf.add(tf.matMul(tf.reshape(h, [B, CNN_FEATURES]), fw1), fb1));
       return tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(f, fw2), fb2)) as tf.Scalar;
-    };
-    let loss: tf.Scalar | null = null;
-    const tensors: number[] = [];
-    return {
-      step() {
-        loss?.dispose();
-        loss = tf.tidy(() => opt.minimize(lossFn, true, [...vars])!);
-        tensors.push(tf.memory().numTensors);
-      },
-      sync: tfSync,
-      loss: async () => (await loss!.data())[0],
-      note: () => leakNote(tensors.splice(0)),
-      dispose() {
-        loss?.dispose();
-        tf.dispose([x, y, ...vars]);
-        opt.dispose();
-      },
-    };
+    });
   },
 
   async matmul(n: number, a: Float32Array, b: Float32Array): Promise<MatmulRunner> {

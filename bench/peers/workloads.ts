@@ -112,6 +112,27 @@ export const CNN = { batch: 64, size: 28, kernel: 5, channels: [1, 8, 16], hidde
 /** The flattened features after the second pool: 16 channels of 4x4. */
 export const CNN_FEATURES = CNN.channels[2] * (((CNN.size - CNN.kernel + 1) / 2 - CNN.kernel + 1) / 2) ** 2;
 
+const [CNN_C0, CNN_C1, CNN_C2] = CNN.channels;
+
+/** The CNN's parameters, in the order and layouts of CnnData: OIHW convolutions, input-major linear layers. */
+export const CNN_PARAMS = {
+  c1w: [CNN_C1, CNN_C0, CNN.kernel, CNN.kernel],
+  c1b: [CNN_C1],
+  c2w: [CNN_C2, CNN_C1, CNN.kernel, CNN.kernel],
+  c2b: [CNN_C2],
+  f1w: [CNN_FEATURES, CNN.hidden],
+  f1b: [CNN.hidden],
+  f2w: [CNN.hidden, CNN.classes],
+  f2b: [CNN.classes],
+} as const;
+export type CnnParamName = keyof typeof CNN_PARAMS;
+
+/** Each CNN parameter made by `make` from its initial values and shape (CNN_PARAMS). */
+export function cnnParams<T>(data: CnnData, make: (values: Float32Array, shape: number[], name: CnnParamName) => T): Record<CnnParamName, T> {
+  const names = Object.keys(CNN_PARAMS) as CnnParamName[];
+  return Object.fromEntries(names.map((name) => [name, make(data[name], [...CNN_PARAMS[name]], name)])) as Record<CnnParamName, T>;
+}
+
 /** "28x28x1 → conv 5x5 1-8 … , batch 64": the size column of the CNN rows. */
 export const cnnSize = `28×28×1, conv5 8, pool, conv5 16, pool, ${CNN_FEATURES}-${CNN.hidden}-${CNN.classes}, batch ${CNN.batch}`;
 
